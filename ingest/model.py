@@ -1,0 +1,83 @@
+"""Plain data passed from the parsers to the rest of the pipeline."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+
+class IngestError(ValueError):
+    """A source could not be read or parsed; carries the file and, where known, the line."""
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None):
+        self.message = message
+        self.path = path
+        self.line = line
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.path or "<input>"
+        if self.line:
+            where += f", line {self.line}"
+        return f"{where}: {self.message}"
+
+
+class TranscriptParseError(IngestError):
+    """A transcript block or file did not follow a known transcript layout."""
+
+
+@dataclass
+class Segment:
+    """One unit of a document's text: a paragraph, bullet, table, or transcript turn."""
+
+    kind: str  # show_notes | transcript | section | bullet | table | references | resources | boilerplate
+    text: str
+    heading: str | None = None
+    speaker: str | None = None
+    start: float | None = None  # seconds from the start of the audio (transcripts)
+    end: float | None = None
+    line: int | None = None  # line in the source file, for error messages and provenance
+
+
+@dataclass
+class Resource:
+    """A link or reference named by a document (show-notes resource, works-cited entry, inline URL)."""
+
+    label: str
+    url: str | None = None
+    kind: str = "resource"  # resource | reference | link
+
+
+@dataclass
+class Document:
+    """One episode or article, as parsed from a source."""
+
+    id: str
+    kind: str  # episode | article
+    title: str
+    source: str
+    episode: int | None = None
+    url: str | None = None
+    audio_url: str | None = None
+    published: str | None = None  # ISO date where the source gives one
+    line: int | None = None
+    segments: list[Segment] = field(default_factory=list)
+    resources: list[Resource] = field(default_factory=list)
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """A stable, URL-safe id from a title: lower case, ASCII letters and digits joined by '-'."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0]
+    return slug or "untitled"
+
+
+def parse_timestamp(stamp: str) -> int:
+    """Seconds from 'M:SS', 'MM:SS' or 'H:MM:SS' (e.g. '56:07' -> 3367, '1:02:40' -> 3760)."""
+    parts = [int(p) for p in stamp.split(":")]
+    if len(parts) not in (2, 3) or any(p >= 60 for p in parts[1:]):
+        raise ValueError(f"not a timestamp: {stamp!r}")
+    seconds = 0
+    for part in parts:
+        seconds = seconds * 60 + part
+    return seconds

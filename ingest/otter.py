@@ -1,0 +1,46 @@
+"""Otter-style transcripts: a turn header 'Speaker Name  M:SS' (or H:MM:SS) followed by its text."""
+from __future__ import annotations
+
+import re
+
+from .model import Segment, TranscriptParseError, parse_timestamp
+
+# A speaker is one to six words that start with a letter; the stamp ends the line.
+TURN_HEADER = re.compile(
+    r"^(?P<speaker>[^\W\d_][^\d:]{0,60}?)\s+(?P<stamp>(?:\d{1,2}:)?\d{1,2}:\d{2})\s*$"
+)
+
+
+def turn_header(line: str) -> tuple[str, int] | None:
+    """(speaker, start second) when the line is a turn header, else None."""
+    match = TURN_HEADER.match(line.strip())
+    if not match or len(match["speaker"].split()) > 6:
+        return None
+    try:
+        return match["speaker"].strip(), parse_timestamp(match["stamp"])
+    except ValueError:
+        return None
+
+
+def parse_turns(lines: list[tuple[int, str]], path: str | None = None) -> list[Segment]:
+    """Speaker turns from numbered lines; each turn ends where the next begins."""
+    turns: list[Segment] = []
+    for lineno, line in lines:
+        text = line.strip()
+        if not text:
+            continue
+        header = turn_header(text)
+        if header:
+            speaker, start = header
+            turns.append(Segment("transcript", "", speaker=speaker, start=start, line=lineno))
+        elif turns:
+            turns[-1].text = f"{turns[-1].text} {text}".strip()
+        else:  # text before the first header is kept, without speaker or time
+            turns.append(Segment("transcript", text, line=lineno))
+    if not any(t.speaker for t in turns):
+        first = lines[0][0] if lines else None
+        raise TranscriptParseError("transcript has no 'Speaker M:SS' turn headers", path, first)
+    for turn, following in zip(turns, turns[1:]):
+        if following.start is not None and following.start >= (turn.start or 0):
+            turn.end = following.start
+    return [t for t in turns if t.text]

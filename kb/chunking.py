@@ -1,0 +1,142 @@
+"""Segments -> chunks: small enough to be a precise hit, never across a document, section or speaker."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from ingest.model import Document, Segment
+
+MIN_WORDS = 60
+MAX_WORDS = 250
+SPEECH_WORDS_PER_SECOND = 2.5  # about 150 words a minute, to estimate times inside a long turn
+SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
+
+
+@dataclass
+class Chunk:
+    document_id: str
+    ordinal: int
+    kind: str
+    text: str
+    heading: str | None = None
+    speaker: str | None = None
+    start: float | None = None
+    end: float | None = None
+    start_estimated: bool = False
+    url: str | None = None
+    topics: list[str] = field(default_factory=list)
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+
+def chunk_documents(documents: list[Document]) -> list[Chunk]:
+    return [chunk for doc in documents for chunk in chunk_document(doc)]
+
+
+def chunk_document(doc: Document) -> list[Chunk]:
+    """Merge short neighbours of the same run, split long segments at sentences."""
+    chunks: list[Chunk] = []
+    for run in runs(doc.segments):
+        if run[0].kind == "transcript":
+            for turn in run:
+                chunks += split_turn(doc, turn)
+        else:
+            chunks += pack_run(doc, run)
+    for ordinal, chunk in enumerate(chunks):
+        chunk.ordinal = ordinal
+        chunk.url = deep_link(doc, chunk.start)
+    return chunks
+
+
+def runs(segments: list[Segment]) -> list[list[Segment]]:
+    """Consecutive segments that may share a chunk: same kind, heading and speaker."""
+    grouped: list[list[Segment]] = []
+    for seg in segments:
+        key = (seg.kind, seg.heading, seg.speaker)
+        if grouped and (grouped[-1][0].kind, grouped[-1][0].heading, grouped[-1][0].speaker) == key:
+            grouped[-1].append(seg)
+        else:
+            grouped.append([seg])
+    return grouped
+
+
+def pack_run(doc: Document, run: list[Segment]) -> list[Chunk]:
+    """Greedy packing: close a chunk once it has MIN_WORDS or the next piece would pass MAX_WORDS."""
+    pieces = [piece for seg in run for piece in split_text(seg.text)]
+    first = run[0]
+    chunks: list[Chunk] = []
+    current: list[str] = []
+    for piece in pieces:
+        size = sum(len(p.split()) for p in current)
+        if current and (size >= MIN_WORDS or size + len(piece.split()) > MAX_WORDS):
+            chunks.append(Chunk(doc.id, 0, first.kind, join(current, first.kind), first.heading, first.speaker))
+            current = []
+        current.append(piece)
+    if current:
+        chunks.append(Chunk(doc.id, 0, first.kind, join(current, first.kind), first.heading, first.speaker))
+    return chunks
+
+
+def join(pieces: list[str], kind: str) -> str:
+    # Lists and tables keep their line structure; prose reads as one paragraph.
+    return "\n".join(pieces) if kind in ("bullet", "table", "references", "resources", "boilerplate") else " ".join(pieces)
+
+
+def split_turn(doc: Document, turn: Segment) -> list[Chunk]:
+    """A long turn becomes several chunks; each later piece gets an estimated start second."""
+    pieces = split_text(turn.text)
+    total = sum(len(p.split()) for p in pieces) or 1
+    if turn.start is not None and turn.end is not None and turn.end > turn.start:
+        duration = turn.end - turn.start
+    else:
+        duration = total / SPEECH_WORDS_PER_SECOND
+    chunks, offset = [], 0
+    for k, piece in enumerate(pieces):
+        start = end = None
+        if turn.start is not None:
+            start = round(turn.start + duration * offset / total, 1) if k else turn.start
+            offset += len(piece.split())
+            end = round(turn.start + duration * offset / total, 1)
+            if k == len(pieces) - 1 and turn.end is not None:
+                end = turn.end
+        chunks.append(Chunk(doc.id, 0, turn.kind, piece, turn.heading, turn.speaker, start, end, bool(k)))
+    return chunks
+
+
+def split_text(text: str) -> list[str]:
+    """Text of at most MAX_WORDS per piece, cut at sentence ends into pieces of similar size."""
+    n_words = len(text.split())
+    if n_words <= MAX_WORDS:
+        return [text]
+    sentences = [s for sentence in SENTENCE_END.split(text) for s in hard_wrap(sentence)]
+    target = n_words / math.ceil(n_words / (MAX_WORDS * 0.8))
+    pieces: list[str] = []
+    current: list[str] = []
+    for sentence in sentences:
+        size = sum(len(s.split()) for s in current)
+        if current and (size >= target or size + len(sentence.split()) > MAX_WORDS):
+            pieces.append(" ".join(current))
+            current = []
+        current.append(sentence)
+    if current:
+        pieces.append(" ".join(current))
+    return pieces
+
+
+def hard_wrap(sentence: str) -> list[str]:
+    """A 'sentence' longer than MAX_WORDS (unpunctuated speech) is cut by word count."""
+    tokens = sentence.split()
+    if len(tokens) <= MAX_WORDS:
+        return [sentence]
+    step = math.ceil(len(tokens) / math.ceil(len(tokens) / (MAX_WORDS * 0.8)))
+    return [" ".join(tokens[i:i + step]) for i in range(0, len(tokens), step)]
+
+
+def deep_link(doc: Document, start: float | None) -> str | None:
+    """The audio at the second (media fragment) where known, else the episode or post page."""
+    if doc.audio_url and start is not None:
+        return f"{doc.audio_url}#t={int(start)}"
+    return doc.url

@@ -1,0 +1,136 @@
+"""The `kb` command: build, search and serve the knowledge base."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+import yaml
+
+from ingest.model import IngestError
+
+from .build import build_kb
+from .search import SearchError, knowledge_base, Query, snippet_parts, query_stems
+from .topics import TaxonomyError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = "kb.db"
+
+
+def project_file(name: str) -> str:
+    """`name` in the current folder if it is there, else the copy beside the package."""
+    return name if Path(name).exists() else str(PROJECT_ROOT / name)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="need-to-know-kb")
+def cli():
+    """Need to Know KB: search the CIAOPS Need to Know podcast and partner write-ups."""
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, type=click.Path())
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False), help="Database to write")
+@click.option("--topics", "topics_path", type=click.Path(dir_okay=False),
+              help="Taxonomy YAML  [default: topics.yml here, else the bundled one]")
+@click.option("--silent", is_flag=True, help="Print nothing but errors")
+def build(sources, db, topics_path, silent):
+    """Build kb.db from sources (files or folders; default: the bundled corpus/).
+
+    Example: kb build corpus/ --db kb.db
+    """
+    sources = list(sources) or [project_file("corpus")]
+    progress = None if silent else (lambda message: click.echo(message, err=True))
+    try:
+        summary = build_kb(sources, db, topics_path or project_file("topics.yml"), progress)
+    except (IngestError, TaxonomyError) as exc:
+        raise click.ClickException(f"{exc}\n{db} was left as it was.")
+    if not silent:
+        click.echo(f"Built {db}: {summary}")
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False), help="Database to search")
+@click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many results")
+@click.option("--offset", default=0, type=click.IntRange(0), help="Skip this many results (paging)")
+@click.option("-t", "--topic", "topics", multiple=True, help="Only chunks on this topic (name or id; repeatable)")
+@click.option("-k", "--kind", help="Only chunks of this kind: transcript, show_notes, section, bullet, table...")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of results")
+def search(query, db, limit, offset, topics, kind, as_json):
+    """Ranked search: the best passages for QUERY, with episode, speaker, time and link.
+
+    Example: kb search "F1 price per user" --limit 3
+    """
+    try:
+        kb = knowledge_base(db)
+        results = kb.search(Query(query, limit, offset, tuple(topics), kind))
+    except SearchError as exc:
+        raise click.ClickException(str(exc))
+    if as_json:
+        click.echo(json.dumps(results, indent=2, ensure_ascii=False))
+        return
+    if not results:
+        click.echo(f"No results for {query!r}.")
+    stems = query_stems(query)
+    for rank, r in enumerate(results, 1 + offset):
+        click.echo(format_result(rank, r, stems))
+
+
+def format_result(rank: int, r: dict, stems: set[str]) -> str:
+    where = [f"Episode {r['episode']}" if r["episode"] else None, r["speaker"],
+             (("~" if r["start_estimated"] else "") + r["time"]) if r["time"] else None,
+             r["heading"] if not r["speaker"] else None]
+    head = click.style(f"{rank}. {r['title']}", bold=True)
+    meta = " · ".join(w for w in where if w)
+    text = " ".join(click.style(w, bold=True, fg="yellow") if hit else w for w, hit in snippet_parts(r["text"], stems))
+    lines = [head + (f"  [{meta}]" if meta else ""), f"   {text}"]
+    if r["topics"]:
+        lines.append(f"   topics: {', '.join(r['topics'])}")
+    if r["url"]:
+        lines.append(f"   {r['url']}")
+    return "\n".join(lines) + "\n"
+
+
+@cli.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False), help="Database to serve")
+@click.option("-p", "--port", default=8001, show_default=True, type=click.IntRange(0, 65535), help="Port")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Host to listen on")
+@click.option("--metadata", type=click.Path(exists=True, dir_okay=False),
+              help="Datasette metadata  [default: metadata.yml here, else the bundled one]")
+def serve(db, port, host, metadata):
+    """Serve kb.db with Datasette (immutable), building it first if it is missing.
+
+    Example: kb serve --port 8001, then open http://127.0.0.1:8001/
+    """
+    if not Path(db).exists():
+        click.echo(f"{db} not found: building it from the bundled corpus first", err=True)
+        try:
+            build_kb([project_file("corpus")], db, project_file("topics.yml"),
+                     lambda message: click.echo(message, err=True))
+        except (IngestError, TaxonomyError) as exc:
+            raise click.ClickException(str(exc))
+    meta_path = metadata_for(db, metadata or project_file("metadata.yml"))
+    command = [sys.executable, "-m", "datasette", "serve", "-i", db, "-m", meta_path,
+               "-p", str(port), "-h", host]
+    click.echo(f"Serving {db} at http://{host}:{port}/", err=True)
+    sys.exit(subprocess.call(command))
+
+
+def metadata_for(db: str, metadata_path: str) -> str:
+    """metadata.yml describes the database 'kb'; another file name needs its key renamed."""
+    name = Path(db).stem
+    if name == "kb":
+        return metadata_path
+    data = yaml.safe_load(Path(metadata_path).read_text(encoding="utf-8"))
+    databases = data.get("databases", {})
+    if "kb" in databases:
+        databases[name] = databases.pop("kb")
+    fd, path = tempfile.mkstemp(prefix="kb-metadata-", suffix=".json")
+    with os.fdopen(fd, "w") as f:
+        json.dump(data, f)
+    return path

@@ -1,0 +1,200 @@
+"""Ranked search over kb.db: TF-IDF cosine with taxonomy expansion, filters and snippets."""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .analysis import STOP_WORDS, fold, stem, terms
+from .store import mmss
+from .tfidf import query_weights, unpack_ids, unpack_weights
+from .topics import Topic, matched_topics, resolve_topic, topics_from_entries
+
+EXPANSION_WEIGHT = 0.35  # an alias added from the taxonomy counts less than a word the user typed
+KIND_WEIGHT = {"boilerplate": 0.2, "resources": 0.7, "references": 0.7}
+SNIPPET_WORDS = 36
+
+
+class SearchError(ValueError):
+    """The search could not run: no kb.db, a kb.db from another tool, or an unknown filter."""
+
+
+@dataclass
+class Postings:
+    idf: float
+    chunk_ids: np.ndarray
+    weights: np.ndarray
+
+
+@dataclass
+class Query:
+    text: str
+    limit: int = 10
+    offset: int = 0
+    topics: tuple[str, ...] = ()
+    kind: str | None = None
+
+
+class KnowledgeBase:
+    """A read-only kb.db with its postings loaded term by term on demand and kept."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise SearchError(f"{self.path}: no such database; run 'kb build' first")
+        self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        self.conn.row_factory = sqlite3.Row
+        try:
+            self.n_chunks = self.conn.execute("select coalesce(max(id), 0) from chunks").fetchone()[0]
+            self.taxonomy = self._load_taxonomy()
+            self.kind_of = self._load_kinds()
+        except sqlite3.DatabaseError as exc:
+            raise SearchError(f"{self.path}: not a kb.db built by 'kb build' ({exc})") from None
+        self._postings: dict[str, Postings | None] = {}
+        self.weight = np.array([KIND_WEIGHT.get(k, 1.0) for k in self.kind_of], dtype=np.float32)
+
+    def _load_taxonomy(self) -> list[Topic]:
+        rows = self.conn.execute("select name, description, aliases, patterns from topics order by rowid")
+        return topics_from_entries([
+            {"name": r["name"], "description": r["description"],
+             "aliases": json.loads(r["aliases"] or "[]"), "patterns": json.loads(r["patterns"] or "[]")}
+            for r in rows
+        ], str(self.path))
+
+    def _load_kinds(self) -> list[str]:
+        kinds = [""] * (self.n_chunks + 1)  # index = chunk id; id 0 is unused
+        for chunk_id, kind in self.conn.execute("select id, kind from chunks"):
+            kinds[chunk_id] = kind
+        return kinds
+
+    def postings(self, term: str) -> Postings | None:
+        """One term's idf and postings, read from kb.db the first time the term is asked for."""
+        if term not in self._postings:
+            row = self.conn.execute("select idf, chunk_ids, weights from terms where term = ?", (term,)).fetchone()
+            self._postings[term] = Postings(row[0], unpack_ids(row[1]), unpack_weights(row[2])) if row else None
+        return self._postings[term]
+
+    def topic(self, value: str) -> Topic:
+        found = resolve_topic(value, self.taxonomy)
+        if not found:
+            known = ", ".join(t.name for t in self.taxonomy)
+            raise SearchError(f"unknown topic {value!r}; known topics: {known}")
+        return found
+
+    def query_vector(self, text: str) -> dict[str, float]:
+        """Weighted query terms: the user's words, then aliases of the topics the query names."""
+        typed = terms(text)
+        boosts = {t: 1.0 for t in typed}
+        for topic in matched_topics(text, self.taxonomy):
+            for phrase in topic.phrases():
+                for term in terms(phrase):
+                    boosts.setdefault(term, EXPANSION_WEIGHT)
+        idf = {t: p.idf for t in boosts if (p := self.postings(t)) is not None}
+        return query_weights(typed + [t for t in boosts if t not in typed], idf, boosts)
+
+    def scores(self, text: str) -> np.ndarray:
+        """Cosine score of every chunk (index = chunk id), weighted down for boilerplate."""
+        scores = np.zeros(self.n_chunks + 1, dtype=np.float32)
+        for term, weight in self.query_vector(text).items():
+            found = self.postings(term)
+            scores[found.chunk_ids] += weight * found.weights
+        return scores * self.weight
+
+    def allowed(self, query: Query) -> np.ndarray | None:
+        """A mask of chunk ids that pass the topic and kind filters (None: no filter)."""
+        mask = None
+        if query.kind:
+            mask = np.array([k == query.kind for k in self.kind_of])
+        for value in query.topics:
+            topic = self.topic(value)
+            ids = [r[0] for r in self.conn.execute("select chunk_id from chunk_topics where topic_id = ?", (topic.id,))]
+            topic_mask = np.zeros(self.n_chunks + 1, dtype=bool)
+            topic_mask[ids] = True
+            mask = topic_mask if mask is None else mask & topic_mask
+        return mask
+
+    def search(self, query: Query) -> list[dict]:
+        scores = self.scores(query.text)
+        mask = self.allowed(query)
+        if mask is not None:
+            scores = np.where(mask, scores, 0)
+        ranked = top_ids(scores, query.offset + query.limit)[query.offset:]
+        rows = self.rows([int(i) for i in ranked])
+        words = query_stems(query.text)
+        return [result(rows[i], float(scores[i]), words) for i in ranked if i in rows]
+
+    def rows(self, ids: list[int]) -> dict[int, sqlite3.Row]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        sql = f"""select c.*, d.title, d.episode, d.kind as document_kind from chunks c
+                  join documents d on d.id = c.document_id where c.id in ({marks})"""
+        return {r["id"]: r for r in self.conn.execute(sql, ids)}
+
+
+def top_ids(scores: np.ndarray, k: int) -> list[int]:
+    """Ids of the k best positive scores, best first; ties by chunk id for stable output."""
+    candidates = np.flatnonzero(scores > 0)
+    if len(candidates) > k:
+        candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+    return sorted(candidates.tolist(), key=lambda i: (-scores[i], i))[:k]
+
+
+def query_stems(text: str) -> set[str]:
+    return {stem(w) for w in re.findall(r"[a-z0-9]+", fold(text)) if w not in STOP_WORDS}
+
+
+def snippet_parts(text: str, stems: set[str], width: int = SNIPPET_WORDS) -> list[tuple[str, bool]]:
+    """The window of the text with the most query words, as (word, matched) pairs."""
+    tokens = text.split()
+    hits = [any(stem(w) in stems for w in re.findall(r"[a-z0-9]+", fold(t))) for t in tokens]
+    if len(tokens) <= width:
+        start = 0
+    else:
+        counts = np.convolve(np.array(hits, dtype=int), np.ones(width, dtype=int), mode="valid")
+        start = max(0, int(np.argmax(counts)) - 4)
+    window = list(zip(tokens[start:start + width], hits[start:start + width]))
+    if start > 0:
+        window.insert(0, ("…", False))
+    if start + width < len(tokens):
+        window.append(("…", False))
+    return window
+
+
+def snippet(text: str, stems: set[str]) -> str:
+    return " ".join(word for word, _ in snippet_parts(text, stems))
+
+
+def result(row: sqlite3.Row, score: float, stems: set[str]) -> dict:
+    return {
+        "chunk_id": row["id"], "document_id": row["document_id"], "title": row["title"],
+        "episode": row["episode"], "kind": row["kind"], "heading": row["heading"],
+        "speaker": row["speaker"], "start": row["start"], "end": row["end"],
+        "start_estimated": bool(row["start_estimated"]), "time": mmss(row["start"]),
+        "score": round(score, 4), "topics": json.loads(row["topics"] or "[]"), "url": row["url"],
+        "snippet": snippet(row["text"], stems), "text": row["text"],
+    }
+
+
+@lru_cache(maxsize=8)
+def open_kb(path: str, mtime: float) -> KnowledgeBase:
+    """One KnowledgeBase per kb.db file version, shared within the process."""
+    return KnowledgeBase(path)
+
+
+def knowledge_base(path: str | Path) -> KnowledgeBase:
+    path = Path(path)
+    if not path.is_file():
+        raise SearchError(f"{path}: no such database; run 'kb build' first")
+    return open_kb(str(path.resolve()), path.stat().st_mtime)
+
+
+def search(db_path: str | Path, text: str, limit: int = 10, topics: tuple[str, ...] = (),
+           kind: str | None = None, offset: int = 0) -> list[dict]:
+    """Ranked results for `text` as dicts (see `result`)."""
+    return knowledge_base(db_path).search(Query(text, limit, offset, tuple(topics), kind))

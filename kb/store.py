@@ -1,0 +1,162 @@
+"""The only module that writes SQLite: schema, rows, FTS, and the atomic swap over kb.db."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+
+from ingest.model import Document
+
+from .chunking import Chunk
+from .tfidf import ID_DTYPE, WEIGHT_DTYPE, TfidfIndex, pack
+from .topics import Topic
+
+SCHEMA_VERSION = 1
+TABLES = {
+    "documents": dict(columns={
+        "id": str, "kind": str, "title": str, "episode": int, "published": str, "year": int,
+        "url": str, "audio_url": str, "source": str, "line": int, "content_hash": str,
+        "description": str, "topics": str, "chunk_count": int, "resource_count": int,
+    }, pk="id"),
+    "chunks": dict(columns={
+        "id": int, "document_id": str, "kind": str, "ordinal": int, "heading": str, "speaker": str,
+        "start": float, "end": float, "start_estimated": int, "time": str, "text": str,
+        "word_count": int, "topics": str, "url": str,
+    }, pk="id", foreign_keys=[("document_id", "documents", "id")]),
+    "resources": dict(columns={
+        "id": int, "document_id": str, "ordinal": int, "kind": str, "label": str, "url": str,
+    }, pk="id", foreign_keys=[("document_id", "documents", "id")]),
+    "topics": dict(columns={
+        "id": str, "name": str, "description": str, "aliases": str, "patterns": str,
+        "chunk_count": int, "document_count": int,
+    }, pk="id"),
+    "chunk_topics": dict(columns={"chunk_id": int, "topic_id": str}, pk=("chunk_id", "topic_id"),
+                         foreign_keys=[("chunk_id", "chunks", "id"), ("topic_id", "topics", "id")]),
+    "terms": dict(columns={"id": int, "term": str, "df": int, "idf": float, "chunk_ids": bytes, "weights": bytes},
+                  pk="id"),
+    "chunk_keywords": dict(columns={"chunk_id": int, "term": str, "weight": float, "rank": int},
+                           pk=("chunk_id", "rank"), foreign_keys=[("chunk_id", "chunks", "id")]),
+    "words": dict(columns={"id": int, "chunk_id": int, "word": str, "start": float, "end": float,
+                           "confidence": float}, pk="id", foreign_keys=[("chunk_id", "chunks", "id")]),
+    "kb_meta": dict(columns={"key": str, "value": str}, pk="key"),
+}
+INDEXES = [
+    ("chunks", ["document_id"]), ("chunks", ["kind"]), ("chunks", ["speaker"]),
+    ("resources", ["document_id"]), ("chunk_topics", ["topic_id"]), ("terms", ["term"]),
+    ("words", ["chunk_id"]), ("documents", ["episode"]),
+]
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    """Create every table and index that is missing; safe to call on an existing kb.db."""
+    for name, spec in TABLES.items():
+        if not db[name].exists():
+            db[name].create(spec["columns"], pk=spec["pk"], foreign_keys=spec.get("foreign_keys"))
+    for table, columns in INDEXES:
+        db[table].create_index(columns, if_not_exists=True, unique=(table == "terms"))
+
+
+def mmss(seconds: float | None) -> str | None:
+    """'MM:SS', or 'H:MM:SS' past the hour; None when there is no time."""
+    if seconds is None:
+        return None
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
+
+
+@contextmanager
+def atomic_database(path: str | Path) -> Iterator[sqlite_utils.Database]:
+    """A new database in a temporary file beside `path`, renamed over it only on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    db = sqlite_utils.Database(tmp)
+    try:
+        yield db
+        db.conn.commit()
+        db.close()
+        os.replace(tmp, path)
+    except BaseException:
+        db.close()
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_kb(db: sqlite_utils.Database, documents: list[Document], chunks: list[Chunk],
+             topics: list[Topic], index: TfidfIndex, doc_info: dict[str, dict]) -> None:
+    """Write every table of a fresh kb.db. `chunks` carry their final ids in order, from 1."""
+    ensure_schema(db)
+    with db.conn:
+        db["documents"].insert_all(document_rows(documents, doc_info))
+        db["chunks"].insert_all(chunk_rows(chunks), batch_size=2000)
+        db["resources"].insert_all(resource_rows(documents))
+        db["topics"].insert_all(topic_rows(topics, chunks))
+        db["chunk_topics"].insert_all(
+            ({"chunk_id": cid, "topic_id": t} for cid, c in enumerate(chunks, 1) for t in c.topics),
+            batch_size=5000,
+        )
+        db["terms"].insert_all(
+            ({"id": n, "term": p.term, "df": p.df, "idf": round(p.idf, 6),
+              "chunk_ids": pack(p.chunk_ids, ID_DTYPE), "weights": pack(p.weights, WEIGHT_DTYPE)}
+             for n, p in enumerate(index.postings, 1)),
+            batch_size=5000,
+        )
+        db["chunk_keywords"].insert_all(
+            ({"chunk_id": c, "term": t, "weight": w, "rank": r} for c, t, w, r in index.keywords),
+            batch_size=5000,
+        )
+        db["kb_meta"].insert_all([
+            {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+            {"key": "chunk_count", "value": str(len(chunks))},
+        ])
+    db["chunks"].enable_fts(["text", "heading", "speaker"], tokenize="porter unicode61", create_triggers=False)
+    db.execute("insert into chunks_fts(chunks_fts) values ('optimize')")
+    db.vacuum()
+
+
+def document_rows(documents: list[Document], doc_info: dict[str, dict]) -> Iterator[dict]:
+    for doc in documents:
+        info = doc_info.get(doc.id, {})
+        yield {
+            "id": doc.id, "kind": doc.kind, "title": doc.title, "episode": doc.episode,
+            "published": doc.published, "year": int(doc.published[:4]) if doc.published else None,
+            "url": doc.url, "audio_url": doc.audio_url, "source": doc.source, "line": doc.line,
+            "content_hash": info.get("content_hash"), "description": info.get("description"),
+            "topics": json.dumps(info.get("topics", [])), "chunk_count": info.get("chunk_count", 0),
+            "resource_count": len(doc.resources),
+        }
+
+
+def chunk_rows(chunks: list[Chunk]) -> Iterator[dict]:
+    for chunk_id, c in enumerate(chunks, 1):
+        yield {
+            "id": chunk_id, "document_id": c.document_id, "kind": c.kind, "ordinal": c.ordinal,
+            "heading": c.heading, "speaker": c.speaker, "start": c.start, "end": c.end,
+            "start_estimated": int(c.start_estimated), "time": mmss(c.start), "text": c.text,
+            "word_count": c.word_count, "topics": json.dumps(c.topics), "url": c.url,
+        }
+
+
+def resource_rows(documents: list[Document]) -> Iterator[dict]:
+    n = 0
+    for doc in documents:
+        for ordinal, r in enumerate(doc.resources):
+            n += 1
+            yield {"id": n, "document_id": doc.id, "ordinal": ordinal, "kind": r.kind, "label": r.label, "url": r.url}
+
+
+def topic_rows(topics: list[Topic], chunks: list[Chunk]) -> Iterator[dict]:
+    for t in topics:
+        tagged = [c for c in chunks if t.id in c.topics]
+        yield {
+            "id": t.id, "name": t.name, "description": t.description,
+            "aliases": json.dumps(t.aliases), "patterns": json.dumps(t.patterns),
+            "chunk_count": len(tagged), "document_count": len({c.document_id for c in tagged}),
+        }

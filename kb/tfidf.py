@@ -1,0 +1,93 @@
+"""TF-IDF over chunks with scikit-learn, stored as one packed postings row per term.
+
+Each term row carries two blobs: the chunk ids (int32) and the chunk's L2-normalised TF-IDF
+weights (float32). A query reads only the rows of its own terms, so a process answers from kb.db
+without loading the whole matrix, and a term read once stays cached in memory.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from .analysis import terms
+
+TOP_KEYWORDS = 8  # per chunk, for the readable chunk_keywords table
+ID_DTYPE = np.dtype("<i4")
+WEIGHT_DTYPE = np.dtype("<f4")
+
+
+@dataclass
+class TermPostings:
+    term: str
+    df: int
+    idf: float
+    chunk_ids: np.ndarray
+    weights: np.ndarray
+
+
+@dataclass
+class TfidfIndex:
+    postings: list[TermPostings]
+    keywords: list[tuple[int, str, float, int]]  # chunk_id, term, weight, rank
+    n_chunks: int
+
+
+def make_vectorizer() -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer=terms, sublinear_tf=True, norm="l2", smooth_idf=True, dtype=np.float32)
+
+
+def build_index(chunk_ids: list[int], texts: list[str]) -> TfidfIndex:
+    """Fit TF-IDF on the chunk texts; return postings per term and each chunk's top keywords."""
+    if not texts:
+        return TfidfIndex([], [], 0)
+    vectorizer = make_vectorizer()
+    matrix = vectorizer.fit_transform(texts)
+    vocabulary = vectorizer.get_feature_names_out()
+    ids = np.asarray(chunk_ids, dtype=ID_DTYPE)
+    by_term = matrix.tocsc()
+    by_term.sort_indices()
+    postings = []
+    for col, term in enumerate(vocabulary):
+        lo, hi = by_term.indptr[col], by_term.indptr[col + 1]
+        rows = by_term.indices[lo:hi]
+        postings.append(TermPostings(
+            str(term), int(hi - lo), float(vectorizer.idf_[col]),
+            ids[rows], by_term.data[lo:hi].astype(WEIGHT_DTYPE),
+        ))
+    return TfidfIndex(postings, list(top_keywords(matrix.tocsr(), vocabulary, ids)), len(texts))
+
+
+def top_keywords(matrix, vocabulary, ids) -> Iterator[tuple[int, str, float, int]]:
+    for row in range(matrix.shape[0]):
+        lo, hi = matrix.indptr[row], matrix.indptr[row + 1]
+        order = np.argsort(-matrix.data[lo:hi], kind="stable")[:TOP_KEYWORDS]
+        for rank, k in enumerate(order, 1):
+            yield int(ids[row]), str(vocabulary[matrix.indices[lo + k]]), round(float(matrix.data[lo + k]), 4), rank
+
+
+def pack(array: np.ndarray, dtype: np.dtype) -> bytes:
+    return np.ascontiguousarray(array, dtype=dtype).tobytes()
+
+
+def unpack_ids(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype=ID_DTYPE)
+
+
+def unpack_weights(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype=WEIGHT_DTYPE)
+
+
+def query_weights(query_terms: list[str], idf: dict[str, float], boosts: dict[str, float] | None = None) -> dict[str, float]:
+    """The query's TF-IDF vector, weighted as the chunks are (sublinear tf, L2 norm).
+
+    Terms missing from the index are dropped; `boosts` scales some terms (expansions count less).
+    """
+    counts = Counter(t for t in query_terms if t in idf)
+    weights = {t: (1 + math.log(c)) * idf[t] * (boosts or {}).get(t, 1.0) for t, c in counts.items()}
+    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+    return {t: w / norm for t, w in weights.items()}
