@@ -12,10 +12,13 @@ import numpy as np
 
 from .analysis import STOP_WORDS, fold, stem, terms
 from .store import mmss
-from .tfidf import query_weights, unpack_ids, unpack_weights
+from .tfidf import query_weights, unpack_counts, unpack_ids, unpack_weights
 from .topics import Topic, matched_topics, resolve_topic, topics_from_entries
 
 EXPANSION_WEIGHT = 0.35  # an alias added from the taxonomy counts less than a word the user typed
+BM25_K1, BM25_B = 1.2, 0.75
+FUSION_DEPTH = 100  # reciprocal-rank fusion looks at this many of each ranking
+RRF_K = 60
 KIND_WEIGHT = {"boilerplate": 0.2, "resources": 0.7, "references": 0.7}
 SNIPPET_WORDS = 36
 
@@ -27,8 +30,10 @@ class SearchError(ValueError):
 @dataclass
 class Postings:
     idf: float
+    df: int
     chunk_ids: np.ndarray
     weights: np.ndarray
+    counts: np.ndarray
 
 
 @dataclass
@@ -67,16 +72,24 @@ class KnowledgeBase:
         ], str(self.path))
 
     def _load_kinds(self) -> list[str]:
-        kinds = [""] * (self.n_chunks + 1)  # index = chunk id; id 0 is unused
-        for chunk_id, kind in self.conn.execute("select id, kind from chunks"):
+        """Each chunk's kind and index length, by chunk id (id 0 is unused)."""
+        kinds = [""] * (self.n_chunks + 1)
+        self.length = np.zeros(self.n_chunks + 1, dtype=np.float32)
+        for chunk_id, kind, length in self.conn.execute("select id, kind, term_count from chunks"):
             kinds[chunk_id] = kind
+            self.length[chunk_id] = length or 0
+        self.mean_length = float(self.length[1:].mean()) if self.n_chunks else 1.0
         return kinds
 
     def postings(self, term: str) -> Postings | None:
         """One term's idf and postings, read from kb.db the first time the term is asked for."""
         if term not in self._postings:
-            row = self.conn.execute("select idf, chunk_ids, weights from terms where term = ?", (term,)).fetchone()
-            self._postings[term] = Postings(row[0], unpack_ids(row[1]), unpack_weights(row[2])) if row else None
+            row = self.conn.execute(
+                "select idf, df, chunk_ids, weights, counts from terms where term = ?", (term,)
+            ).fetchone()
+            self._postings[term] = Postings(
+                row[0], row[1], unpack_ids(row[2]), unpack_weights(row[3]), unpack_counts(row[4])
+            ) if row else None
         return self._postings[term]
 
     def topic(self, value: str) -> Topic:
@@ -86,24 +99,44 @@ class KnowledgeBase:
             raise SearchError(f"unknown topic {value!r}; known topics: {known}")
         return found
 
-    def query_vector(self, text: str) -> dict[str, float]:
-        """Weighted query terms: the user's words, then aliases of the topics the query names."""
+    def query_terms(self, text: str) -> tuple[list[str], dict[str, float]]:
+        """The query's index terms and their boosts: 1 for typed words, less for topic aliases."""
         typed = terms(text)
         boosts = {t: 1.0 for t in typed}
         for topic in matched_topics(text, self.taxonomy):
             for phrase in topic.phrases():
                 for term in terms(phrase):
                     boosts.setdefault(term, EXPANSION_WEIGHT)
-        idf = {t: p.idf for t in boosts if (p := self.postings(t)) is not None}
-        return query_weights(typed + [t for t in boosts if t not in typed], idf, boosts)
+        return typed + [t for t in boosts if t not in typed], boosts
 
-    def scores(self, text: str) -> np.ndarray:
-        """Cosine score of every chunk (index = chunk id), weighted down for boilerplate."""
+    def cosine(self, query_terms: list[str], boosts: dict[str, float]) -> np.ndarray:
+        """TF-IDF cosine of every chunk with the query (index = chunk id)."""
+        idf = {t: p.idf for t in boosts if (p := self.postings(t)) is not None}
         scores = np.zeros(self.n_chunks + 1, dtype=np.float32)
-        for term, weight in self.query_vector(text).items():
+        for term, weight in query_weights(query_terms, idf, boosts).items():
             found = self.postings(term)
             scores[found.chunk_ids] += weight * found.weights
-        return scores * self.weight
+        return scores
+
+    def bm25(self, boosts: dict[str, float]) -> np.ndarray:
+        """Okapi BM25 of every chunk, from the same postings (term counts and chunk lengths)."""
+        scores = np.zeros(self.n_chunks + 1, dtype=np.float32)
+        for term, boost in boosts.items():
+            found = self.postings(term)
+            if found is None:
+                continue
+            idf = np.log(1 + (self.n_chunks - found.df + 0.5) / (found.df + 0.5))
+            tf = found.counts.astype(np.float32)
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * self.length[found.chunk_ids] / self.mean_length)
+            scores[found.chunk_ids] += boost * idf * tf * (BM25_K1 + 1) / (tf + norm)
+        return scores
+
+    def scores(self, text: str) -> np.ndarray:
+        """Fused relevance of every chunk (index = chunk id), weighted down for boilerplate."""
+        query_terms, boosts = self.query_terms(text)
+        cosine = self.cosine(query_terms, boosts) * self.weight
+        bm25 = self.bm25(boosts) * self.weight
+        return reciprocal_rank_fusion([cosine, bm25])
 
     def allowed(self, query: Query) -> np.ndarray | None:
         """A mask of chunk ids that pass the topic and kind filters (None: no filter)."""
@@ -135,6 +168,15 @@ class KnowledgeBase:
         sql = f"""select c.*, d.title, d.episode, d.kind as document_kind from chunks c
                   join documents d on d.id = c.document_id where c.id in ({marks})"""
         return {r["id"]: r for r in self.conn.execute(sql, ids)}
+
+
+def reciprocal_rank_fusion(rankings: list[np.ndarray]) -> np.ndarray:
+    """Sum of 1/(k + rank) over the top FUSION_DEPTH of each score array."""
+    fused = np.zeros_like(rankings[0])
+    for scores in rankings:
+        for rank, chunk_id in enumerate(top_ids(scores, FUSION_DEPTH), 1):
+            fused[chunk_id] += 1.0 / (RRF_K + rank)
+    return fused
 
 
 def top_ids(scores: np.ndarray, k: int) -> list[int]:

@@ -13,7 +13,7 @@ import sqlite_utils
 from ingest.model import Document
 
 from .chunking import Chunk
-from .tfidf import ID_DTYPE, WEIGHT_DTYPE, TfidfIndex, pack
+from .tfidf import COUNT_DTYPE, ID_DTYPE, WEIGHT_DTYPE, TfidfIndex, pack
 from .topics import Topic
 
 SCHEMA_VERSION = 1
@@ -26,7 +26,7 @@ TABLES = {
     "chunks": dict(columns={
         "id": int, "document_id": str, "kind": str, "ordinal": int, "heading": str, "speaker": str,
         "start": float, "end": float, "start_estimated": int, "time": str, "text": str,
-        "word_count": int, "topics": str, "url": str,
+        "word_count": int, "term_count": int, "topics": str, "url": str,
     }, pk="id", foreign_keys=[("document_id", "documents", "id")]),
     "resources": dict(columns={
         "id": int, "document_id": str, "ordinal": int, "kind": str, "label": str, "url": str,
@@ -37,7 +37,8 @@ TABLES = {
     }, pk="id"),
     "chunk_topics": dict(columns={"chunk_id": int, "topic_id": str}, pk=("chunk_id", "topic_id"),
                          foreign_keys=[("chunk_id", "chunks", "id"), ("topic_id", "topics", "id")]),
-    "terms": dict(columns={"id": int, "term": str, "df": int, "idf": float, "chunk_ids": bytes, "weights": bytes},
+    "terms": dict(columns={"id": int, "term": str, "df": int, "idf": float, "chunk_ids": bytes, "weights": bytes,
+                           "counts": bytes},
                   pk="id"),
     "chunk_keywords": dict(columns={"chunk_id": int, "term": str, "weight": float, "rank": int},
                            pk=("chunk_id", "rank"), foreign_keys=[("chunk_id", "chunks", "id")]),
@@ -93,9 +94,10 @@ def write_kb(db: sqlite_utils.Database, documents: list[Document], chunks: list[
              topics: list[Topic], index: TfidfIndex, doc_info: dict[str, dict]) -> None:
     """Write every table of a fresh kb.db. `chunks` carry their final ids in order, from 1."""
     ensure_schema(db)
+    names = {t.id: t.name for t in topics}  # JSON columns hold names: readable in facets and exports
     with db.conn:
-        db["documents"].insert_all(document_rows(documents, doc_info))
-        db["chunks"].insert_all(chunk_rows(chunks), batch_size=2000)
+        db["documents"].insert_all(document_rows(documents, doc_info, names))
+        db["chunks"].insert_all(chunk_rows(chunks, index.term_counts, names), batch_size=2000)
         db["resources"].insert_all(resource_rows(documents))
         db["topics"].insert_all(topic_rows(topics, chunks))
         db["chunk_topics"].insert_all(
@@ -104,7 +106,8 @@ def write_kb(db: sqlite_utils.Database, documents: list[Document], chunks: list[
         )
         db["terms"].insert_all(
             ({"id": n, "term": p.term, "df": p.df, "idf": round(p.idf, 6),
-              "chunk_ids": pack(p.chunk_ids, ID_DTYPE), "weights": pack(p.weights, WEIGHT_DTYPE)}
+              "chunk_ids": pack(p.chunk_ids, ID_DTYPE), "weights": pack(p.weights, WEIGHT_DTYPE),
+              "counts": pack(p.counts, COUNT_DTYPE)}
              for n, p in enumerate(index.postings, 1)),
             batch_size=5000,
         )
@@ -121,7 +124,7 @@ def write_kb(db: sqlite_utils.Database, documents: list[Document], chunks: list[
     db.vacuum()
 
 
-def document_rows(documents: list[Document], doc_info: dict[str, dict]) -> Iterator[dict]:
+def document_rows(documents: list[Document], doc_info: dict[str, dict], names: dict[str, str]) -> Iterator[dict]:
     for doc in documents:
         info = doc_info.get(doc.id, {})
         yield {
@@ -129,18 +132,18 @@ def document_rows(documents: list[Document], doc_info: dict[str, dict]) -> Itera
             "published": doc.published, "year": int(doc.published[:4]) if doc.published else None,
             "url": doc.url, "audio_url": doc.audio_url, "source": doc.source, "line": doc.line,
             "content_hash": info.get("content_hash"), "description": info.get("description"),
-            "topics": json.dumps(info.get("topics", [])), "chunk_count": info.get("chunk_count", 0),
+            "topics": json.dumps([names[t] for t in info.get("topics", [])], ensure_ascii=False), "chunk_count": info.get("chunk_count", 0),
             "resource_count": len(doc.resources),
         }
 
 
-def chunk_rows(chunks: list[Chunk]) -> Iterator[dict]:
-    for chunk_id, c in enumerate(chunks, 1):
+def chunk_rows(chunks: list[Chunk], term_counts: list[int], names: dict[str, str]) -> Iterator[dict]:
+    for chunk_id, (c, n_terms) in enumerate(zip(chunks, term_counts), 1):
         yield {
             "id": chunk_id, "document_id": c.document_id, "kind": c.kind, "ordinal": c.ordinal,
             "heading": c.heading, "speaker": c.speaker, "start": c.start, "end": c.end,
             "start_estimated": int(c.start_estimated), "time": mmss(c.start), "text": c.text,
-            "word_count": c.word_count, "topics": json.dumps(c.topics), "url": c.url,
+            "word_count": c.word_count, "term_count": n_terms, "topics": json.dumps([names[t] for t in c.topics], ensure_ascii=False), "url": c.url,
         }
 
 

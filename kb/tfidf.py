@@ -1,8 +1,9 @@
 """TF-IDF over chunks with scikit-learn, stored as one packed postings row per term.
 
-Each term row carries two blobs: the chunk ids (int32) and the chunk's L2-normalised TF-IDF
-weights (float32). A query reads only the rows of its own terms, so a process answers from kb.db
-without loading the whole matrix, and a term read once stays cached in memory.
+Each term row carries three blobs: the chunk ids (int32), the chunk's L2-normalised TF-IDF
+weights (float32) and the raw term counts (uint16, for BM25). A query reads only the rows of its
+own terms, so a process answers from kb.db without loading the whole matrix, and a term read
+once stays cached in memory.
 """
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from dataclasses import dataclass
 from typing import Iterator
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
 from .analysis import terms
 
 TOP_KEYWORDS = 8  # per chunk, for the readable chunk_keywords table
 ID_DTYPE = np.dtype("<i4")
 WEIGHT_DTYPE = np.dtype("<f4")
+COUNT_DTYPE = np.dtype("<u2")
 
 
 @dataclass
@@ -28,38 +30,38 @@ class TermPostings:
     idf: float
     chunk_ids: np.ndarray
     weights: np.ndarray
+    counts: np.ndarray
 
 
 @dataclass
 class TfidfIndex:
     postings: list[TermPostings]
     keywords: list[tuple[int, str, float, int]]  # chunk_id, term, weight, rank
-    n_chunks: int
-
-
-def make_vectorizer() -> TfidfVectorizer:
-    return TfidfVectorizer(analyzer=terms, sublinear_tf=True, norm="l2", smooth_idf=True, dtype=np.float32)
+    term_counts: list[int]  # index terms per chunk: the document length for BM25
 
 
 def build_index(chunk_ids: list[int], texts: list[str]) -> TfidfIndex:
     """Fit TF-IDF on the chunk texts; return postings per term and each chunk's top keywords."""
     if not texts:
-        return TfidfIndex([], [], 0)
-    vectorizer = make_vectorizer()
-    matrix = vectorizer.fit_transform(texts)
-    vocabulary = vectorizer.get_feature_names_out()
+        return TfidfIndex([], [], [])
+    counter = CountVectorizer(analyzer=terms, dtype=np.int32)
+    counts = counter.fit_transform(texts)
+    transformer = TfidfTransformer(sublinear_tf=True, norm="l2", smooth_idf=True)
+    matrix = transformer.fit_transform(counts).astype(np.float32)
+    vocabulary = counter.get_feature_names_out()
     ids = np.asarray(chunk_ids, dtype=ID_DTYPE)
-    by_term = matrix.tocsc()
+    by_term, counts_by_term = matrix.tocsc(), counts.tocsc()
     by_term.sort_indices()
+    counts_by_term.sort_indices()
     postings = []
     for col, term in enumerate(vocabulary):
         lo, hi = by_term.indptr[col], by_term.indptr[col + 1]
-        rows = by_term.indices[lo:hi]
         postings.append(TermPostings(
-            str(term), int(hi - lo), float(vectorizer.idf_[col]),
-            ids[rows], by_term.data[lo:hi].astype(WEIGHT_DTYPE),
+            str(term), int(hi - lo), float(transformer.idf_[col]), ids[by_term.indices[lo:hi]],
+            by_term.data[lo:hi], np.minimum(counts_by_term.data[lo:hi], 65535),
         ))
-    return TfidfIndex(postings, list(top_keywords(matrix.tocsr(), vocabulary, ids)), len(texts))
+    lengths = np.asarray(counts.sum(axis=1)).ravel().tolist()
+    return TfidfIndex(postings, list(top_keywords(matrix.tocsr(), vocabulary, ids)), lengths)
 
 
 def top_keywords(matrix, vocabulary, ids) -> Iterator[tuple[int, str, float, int]]:
@@ -80,6 +82,10 @@ def unpack_ids(blob: bytes) -> np.ndarray:
 
 def unpack_weights(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype=WEIGHT_DTYPE)
+
+
+def unpack_counts(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype=COUNT_DTYPE)
 
 
 def query_weights(query_terms: list[str], idf: dict[str, float], boosts: dict[str, float] | None = None) -> dict[str, float]:
