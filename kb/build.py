@@ -48,7 +48,7 @@ def build_kb(sources: list[str | Path], db_path: str | Path, topics_path: str | 
         if chunk.kind != "boilerplate":
             chunk.topics = assign_topics(f"{chunk.heading or ''}\n{chunk.text}", taxonomy)
     say(f"Indexing {len(chunks)} chunks")
-    index = build_index(list(range(1, len(chunks) + 1)), [f"{c.heading or ''}\n{c.text}" for c in chunks])
+    index = build_index(list(range(1, len(chunks) + 1)), [indexed_text(c) for c in chunks])
     say(f"Writing {db_path}")
     with atomic_database(db_path) as db:
         write_kb(db, documents, chunks, taxonomy, index, document_info(documents, chunks, taxonomy))
@@ -57,6 +57,11 @@ def build_kb(sources: list[str | Path], db_path: str | Path, topics_path: str | 
         chunks=len(chunks), topics=len(taxonomy), resources=sum(len(d.resources) for d in documents),
         seconds=time.perf_counter() - began,
     )
+
+
+def indexed_text(chunk: Chunk) -> str:
+    """What TF-IDF sees: the words, with the speaker and heading that give them context."""
+    return "\n".join(part for part in (chunk.speaker, chunk.heading, chunk.text) if part)
 
 
 def normalised(text: str) -> str:

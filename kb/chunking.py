@@ -40,7 +40,7 @@ def chunk_document(doc: Document) -> list[Chunk]:
     """Merge short neighbours of the same run, split long segments at sentences."""
     chunks: list[Chunk] = []
     for run in runs(doc.segments):
-        if run[0].kind == "transcript":
+        if run[0].speaker or run[0].start is not None:  # transcript turns, boilerplate ones too
             for turn in run:
                 chunks += split_turn(doc, turn)
         else:

@@ -100,8 +100,8 @@ def matched_topics(query: str, topics: list[Topic]) -> list[Topic]:
 
 def resolve_topic(value: str, topics: list[Topic]) -> Topic | None:
     """A topic by id or name, case-insensitive ('f1-f3-licensing' or 'F1/F3 licensing')."""
-    wanted = value.strip().lower()
+    wanted, slug = value.strip().lower(), slugify(value)
     for topic in topics:
-        if wanted in (topic.id, topic.name.lower(), slugify(value)):
+        if wanted == topic.name.lower() or slug == topic.id:
             return topic
     return None

@@ -1,0 +1,90 @@
+"""kb build: the rows it writes, atomic replacement, and the same rows from the same sources."""
+import json
+import sqlite3
+
+import pytest
+import sqlite_utils
+
+from ingest.model import IngestError
+from kb.build import build_kb
+
+from conftest import CORPUS, TOPICS
+
+
+def rows(path, sql):
+    return sqlite3.connect(path).execute(sql).fetchall()
+
+
+def test_corpus_build_summary(tmp_path):
+    messages = []
+    summary = build_kb([CORPUS], tmp_path / "kb.db", TOPICS, messages.append)
+    assert (summary.documents, summary.episodes) == (6, 3)
+    assert summary.chunks == rows(tmp_path / "kb.db", "select count(*) from chunks")[0][0]
+    assert summary.topics >= 20
+    assert any(m.startswith("Reading ") for m in messages) and messages[-1].startswith("Writing ")
+    assert "6 documents (3 episodes)" in str(summary)
+
+
+def test_documents_and_turns(corpus_db):
+    docs = rows(corpus_db, "select id, kind, episode from documents order by rowid")
+    assert [d[1] for d in docs].count("episode") == 3
+    assert ("episode-234", "episode", 234) in docs
+    announcer = rows(corpus_db, "select start, time, kind from chunks where speaker = 'Announcer'")
+    assert announcer == [(3367.0, "56:07", "boilerplate")]
+    first = rows(corpus_db, "select speaker, start, start_estimated from chunks "
+                            "where document_id = 'episode-234' and kind = 'transcript' order by ordinal limit 1")
+    assert first == [("Robert Crane", 43.0, 0)]
+
+
+def test_topics_table_and_document_topics(corpus_db):
+    counts = dict(rows(corpus_db, "select name, chunk_count from topics"))
+    for name in ("MFA", "Business Voice", "F1/F3 licensing"):
+        assert counts[name] > 0
+    tagged = rows(corpus_db, "select count(*) from chunk_topics ct join topics t on t.id = ct.topic_id "
+                             "where t.name = 'MFA'")[0][0]
+    assert tagged == counts["MFA"]
+    doc_topics = json.loads(rows(corpus_db, "select topics from documents where id = 'episode-234'")[0][0])
+    assert "F1/F3 licensing" in doc_topics and "Business Voice" in doc_topics
+
+
+def test_fts_table_finds_words(corpus_db):
+    hits = rows(corpus_db, "select c.speaker from chunks_fts f join chunks c on c.id = f.rowid "
+                           "where chunks_fts match 'walkie'")
+    assert hits and all(speaker for (speaker,) in hits)
+
+
+def test_same_sources_same_rows(tmp_path):
+    build_kb([CORPUS], tmp_path / "a.db", TOPICS)
+    build_kb([CORPUS], tmp_path / "b.db", TOPICS)
+    a, b = sqlite_utils.Database(tmp_path / "a.db"), sqlite_utils.Database(tmp_path / "b.db")
+    tables = [t for t in a.table_names() if not t.startswith("chunks_fts")]
+    assert tables == [t for t in b.table_names() if not t.startswith("chunks_fts")]
+    for table in tables:
+        assert list(a[table].rows) == list(b[table].rows), table
+
+
+def test_failed_build_leaves_old_db(tmp_path):
+    db = tmp_path / "kb.db"
+    build_kb([CORPUS], db, TOPICS)
+    before = db.read_bytes()
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    with pytest.raises(IngestError, match="file is empty"):
+        build_kb([CORPUS, empty], db, TOPICS)
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.txt", "kb.db"]  # no temp file left
+
+
+def test_interrupted_write_leaves_old_db(tmp_path, monkeypatch):
+    db = tmp_path / "kb.db"
+    build_kb([CORPUS], db, TOPICS)
+    before = db.read_bytes()
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("kb.build.write_kb", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build_kb([CORPUS], db, TOPICS)
+    assert db.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["kb.db"]

@@ -1,0 +1,140 @@
+"""The kb command as a user runs it: exit codes, output, and the exact errors for bad input."""
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from kb import cli as cli_module
+from kb.cli import cli
+
+from conftest import CORPUS
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_help_and_version(runner):
+    result = runner.invoke(cli, ["--help"])
+    assert result.exit_code == 0 and "build" in result.output and "search" in result.output
+    assert runner.invoke(cli, ["-h"]).exit_code == 0
+    assert "version" in runner.invoke(cli, ["--version"]).output
+
+
+def test_build_then_search(runner, tmp_path):
+    db = tmp_path / "kb.db"
+    result = runner.invoke(cli, ["build", str(CORPUS), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert f"Built {db}: 6 documents (3 episodes)" in result.output
+    result = runner.invoke(cli, ["search", "walkie talkie", "--db", str(db), "--limit", "1"])
+    assert result.exit_code == 0, result.output
+    assert "Episode 234" in result.output and "walkie" in result.output.lower()
+
+
+def test_build_default_source_is_bundled_corpus(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no corpus/ here: the bundled one is used
+    result = runner.invoke(cli, ["build", "--silent"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "" and (tmp_path / "kb.db").exists()
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("empty.txt", b"", ": file is empty"),
+    ("blob.txt", b"\x00\x01\x02binary", ": binary file, not text (it contains NUL bytes)"),
+    ("latin.txt", b"Title line\n\nCaf\xe9 society\n", ", line 3: not valid UTF-8 text; save the file as UTF-8"),
+    ("prose.txt", b"just one lower-case sentence without any title.\n",
+     ", line 1: no recognisable posts (expected a title line followed by paragraphs, "
+     "such as 'Need to Know podcast\xe2\x80\x93Episode 234')"),
+])
+def test_bad_input_errors_keep_old_db(runner, tmp_path, name, content, message):
+    db = tmp_path / "kb.db"
+    assert runner.invoke(cli, ["build", str(CORPUS), "--db", str(db), "--silent"]).exit_code == 0
+    before = db.read_bytes()
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    result = runner.invoke(cli, ["build", str(bad), "--db", str(db)])
+    assert result.exit_code == 1
+    message = message.encode("latin-1").decode("utf-8") if "\xe2" in message else message
+    assert f"Error: {bad}{message}\n{db} was left as it was.\n" in result.output
+    assert "Traceback" not in result.output
+    assert db.read_bytes() == before
+
+
+def test_missing_source(runner, tmp_path):
+    result = runner.invoke(cli, ["build", str(tmp_path / "nowhere"), "--db", str(tmp_path / "kb.db")])
+    assert result.exit_code == 1
+    assert f"Error: {tmp_path / 'nowhere'}: no such file or folder\n" in result.output
+    assert not (tmp_path / "kb.db").exists()
+
+
+def test_bad_taxonomy(runner, tmp_path):
+    topics = tmp_path / "topics.yml"
+    topics.write_text("topics:\n  - name: MFA\n    patterns: ['(unclosed']\n")
+    result = runner.invoke(cli, ["build", "--topics", str(topics), "--db", str(tmp_path / "kb.db")])
+    assert result.exit_code == 1
+    assert f"Error: {topics}: topic 'MFA': bad pattern '(unclosed'" in result.output
+
+
+def test_search_json_fields(runner, corpus_db):
+    result = runner.invoke(cli, ["search", "F1 license price per user", "--db", str(corpus_db), "--json"])
+    assert result.exit_code == 0, result.output
+    results = json.loads(result.output)
+    assert 1 <= len(results) <= 10
+    for key in ("chunk_id", "document_id", "title", "kind", "text", "score", "topics", "speaker", "start", "url"):
+        assert key in results[0]
+    scores = [r["score"] for r in results]
+    assert scores == sorted(scores, reverse=True)
+    top = results[0]
+    assert top["document_id"] == "episode-234" and top["speaker"] == "Robert Crane"
+    assert "F1/F3 licensing" in top["topics"]
+
+
+@pytest.mark.parametrize("query", ['F1/F3', '$4', 'AD-joined', '"split tunnelling"', "O'Neill",
+                                   'MFA AND (OR', '*', '""', 'NEAR(', '   '])
+def test_punctuation_never_errors(runner, corpus_db, query):
+    result = runner.invoke(cli, ["search", query, "--db", str(corpus_db), "--json"])
+    assert result.exit_code == 0, result.output
+    assert isinstance(json.loads(result.output), list)
+
+
+def test_search_filters(runner, corpus_db):
+    result = runner.invoke(cli, ["search", "licence", "--db", str(corpus_db), "--json",
+                                 "--topic", "F1/F3 licensing", "--kind", "transcript"])
+    results = json.loads(result.output)
+    assert results and all(r["kind"] == "transcript" and "F1/F3 licensing" in r["topics"] for r in results)
+
+
+def test_search_unknown_topic_lists_known(runner, corpus_db):
+    result = runner.invoke(cli, ["search", "mfa", "--db", str(corpus_db), "--topic", "Kubernetes"])
+    assert result.exit_code == 1
+    assert "Error: unknown topic 'Kubernetes'; known topics: MFA, " in result.output
+
+
+def test_search_missing_db(runner, tmp_path):
+    result = runner.invoke(cli, ["search", "mfa", "--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {tmp_path / 'none.db'}: no such database; run 'kb build' first\n"
+
+
+def test_search_not_a_kb_db(runner, tmp_path):
+    other = tmp_path / "other.db"
+    other.write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)
+    result = runner.invoke(cli, ["search", "mfa", "--db", str(other)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {other}: not a kb.db built by 'kb build'")
+
+
+def test_serve_builds_missing_db_then_runs_datasette(runner, tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(cli_module.subprocess, "call", lambda command: calls.append(command) or 0)
+    db = tmp_path / "my.db"
+    result = runner.invoke(cli, ["serve", "--db", str(db), "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert db.exists()
+    command = calls[0]
+    assert command[1:5] == ["-m", "datasette", "serve", "-i"] and command[5] == str(db)
+    assert command[command.index("-p") + 1] == "8123"
+    metadata = json.loads(open(command[command.index("-m", 2) + 1]).read())
+    assert "my" in metadata["databases"] and "kb" not in metadata["databases"]
