@@ -195,11 +195,14 @@ def snippet_parts(text: str, stems: set[str], width: int = SNIPPET_WORDS) -> lis
     """The window of the text with the most query words, as (word, matched) pairs."""
     tokens = text.split()
     hits = [any(stem(w) in stems for w in re.findall(r"[a-z0-9]+", fold(t))) for t in tokens]
-    if len(tokens) <= width:
-        start = 0
-    else:
+    start = 0
+    if len(tokens) > width:
         counts = np.convolve(np.array(hits, dtype=int), np.ones(width, dtype=int), mode="valid")
-        start = max(0, int(np.argmax(counts)) - 4)
+        best = int(np.argmax(counts))
+        inside = [i for i in range(best, best + width) if hits[i]]
+        if inside:  # centre the matched words of the best window
+            middle = (inside[0] + inside[-1]) // 2
+            start = min(max(0, middle - width // 2), len(tokens) - width)
     window = list(zip(tokens[start:start + width], hits[start:start + width]))
     if start > 0:
         window.insert(0, ("…", False))

@@ -1,0 +1,89 @@
+"""Datasette in process: the plugin, facets, FTS settings and the canned queries of metadata.yml."""
+import json
+
+import pytest
+import yaml
+from datasette.app import Datasette
+
+from conftest import METADATA
+
+
+@pytest.fixture
+def ds(corpus_db):
+    metadata = yaml.safe_load(METADATA.read_text())
+    return Datasette([str(corpus_db)], immutables=[], metadata=metadata)
+
+
+async def get_json(ds, path):
+    response = await ds.client.get(path)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_plugin_installed(ds):
+    plugins = await get_json(ds, "/-/plugins.json")
+    assert any(p["name"] == "need-to-know-kb" and "prepare_connection" in p["hooks"] for p in plugins)
+
+
+async def test_home_page_title(ds):
+    response = await ds.client.get("/")
+    assert response.status_code == 200 and "Need to Know KB" in response.text
+
+
+async def test_chunk_facets(ds):
+    data = await get_json(ds, "/kb/chunks.json?_size=0")
+    facets = data["facet_results"]
+    assert {"topics", "kind", "document_id", "speaker"} <= set(facets)
+    topics = {f["value"]: f["count"] for f in facets["topics"]["results"]}
+    for name in ("MFA", "Business Voice", "F1/F3 licensing"):
+        assert topics[name] > 0, name
+    kinds = {f["value"]: f["count"] for f in facets["kind"]["results"]}
+    assert kinds["transcript"] > 50 and kinds["boilerplate"] >= 3
+    speakers = {f["value"] for f in facets["speaker"]["results"]}
+    assert {"Robert Crane", "Brenton Johnson", "Tim O’Neill", "Unknown Speaker"} <= speakers
+
+
+async def test_topic_facet_filters(ds):
+    data = await get_json(ds, "/kb/chunks.json?_shape=objects&topics__arraycontains=Business+Voice&_size=100")
+    assert data["rows"] and all("Business Voice" in json.loads(r["topics"]) for r in data["rows"])
+
+
+async def test_table_search_uses_fts(ds):
+    data = await get_json(ds, "/kb/chunks.json?_search=walkie&_shape=objects")
+    assert data["rows"] and all("walkie" in r["text"].lower() for r in data["rows"])
+
+
+async def test_canned_ranked_search(ds):
+    data = await get_json(ds, "/kb/search.json?q=F1+license+price+per+user&_shape=objects")
+    rows = data["rows"]
+    assert rows and rows[0]["title"] == "Need to Know podcast–Episode 234"
+    assert {"title", "speaker", "time", "link", "snippet", "score"} <= set(rows[0])
+    assert any("f1 will be $4" in r["snippet"].lower() for r in rows[:3])
+    assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
+
+
+async def test_canned_search_empty_query(ds):
+    data = await get_json(ds, "/kb/search.json?q=&_shape=objects")
+    assert data["rows"] == []
+
+
+async def test_canned_episode_resources(ds):
+    data = await get_json(ds, "/kb/episode_resources.json?episode=234&_shape=objects")
+    labels = [r["label"] for r in data["rows"]]
+    assert "Microsoft 365 Business Voice" in labels and {r["episode"] for r in data["rows"]} == {234}
+    everything = await get_json(ds, "/kb/episode_resources.json?episode=&_shape=objects")
+    assert {r["episode"] for r in everything["rows"]} == {234, 220, 211}
+
+
+async def test_canned_chunks_by_topic(ds):
+    by_name = await get_json(ds, "/kb/chunks_by_topic.json?topic=MFA&_shape=objects")
+    by_id = await get_json(ds, "/kb/chunks_by_topic.json?topic=mfa&_shape=objects")
+    assert by_name["rows"] and by_name["rows"] == by_id["rows"]
+    for row in by_name["rows"]:
+        words = f'{row["heading"] or ""} {row["text"]}'.lower()
+        assert "mfa" in words or "multi" in words or "authenticator" in words or "factor" in words, words
+
+
+async def test_sql_functions(ds):
+    data = await get_json(ds, "/kb.json?sql=select+kb_mmss(3760)+as+t,+kb_mmss(3367)+as+u&_shape=objects")
+    assert data["rows"] == [{"t": "1:02:40", "u": "56:07"}]
