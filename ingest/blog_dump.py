@@ -16,7 +16,7 @@ from .otter import parse_turns, turn_header
 
 name = "blog-dump"
 
-EPISODE_TITLE = re.compile(r"\bepisode\s*#?\s*(\d{1,5})\s*$", re.I)
+EPISODE_TITLE = re.compile(r"\bepisode\s*#?\s*(\d{1,5})\b", re.I)
 PLACEHOLDER = re.compile(r"^(bp\d+|audio|video|image)$", re.I)
 RESOURCES_HEADER = re.compile(r"^(resources|links|show links)\s*:?$", re.I)
 TRANSCRIPT_HEADER = re.compile(r"^(transcription|transcript|full transcript)\s*:?$", re.I)
