@@ -35,6 +35,7 @@ BOILERPLATE = re.compile(
     re.I,
 )
 LONG_PARAGRAPH_WORDS = 20
+LOOKAHEAD_BLOCKS = 6  # how far a post-start decision may look ahead
 BOILERPLATE_MAX_WORDS = 30  # a long paragraph that mentions "subscribe" is still content
 
 
@@ -130,8 +131,7 @@ def split_posts(blocks: list[Block]) -> list[list[Block]]:
     posts: list[list[Block]] = []
     state = "preamble"
     for i, block in enumerate(blocks):
-        following = blocks[i + 1] if i + 1 < len(blocks) else None
-        if block.single and is_post_start(block, following, state, i == 0):
+        if block.single and is_post_start(block, blocks[i + 1:i + 1 + LOOKAHEAD_BLOCKS], state, i == 0):
             posts.append([block])
             state = "notes" if EPISODE_TITLE.search(block.text) else "article"
             continue
@@ -142,8 +142,10 @@ def split_posts(blocks: list[Block]) -> list[list[Block]]:
     return [post for post in posts if len(post) > 1]
 
 
-def is_post_start(block: Block, following: Block | None, state: str, first: bool) -> bool:
+def is_post_start(block: Block, ahead: list[Block], state: str, first: bool) -> bool:
+    """Whether a one-line block opens a new post, judged by the blocks that follow it."""
     line = block.lines[0]
+    following = ahead[0] if ahead else None
     if not is_title_like(line) or following is None or starts_transcript(following):
         return False
     if EPISODE_TITLE.search(line):
@@ -152,6 +154,8 @@ def is_post_start(block: Block, following: Block | None, state: str, first: bool
         return True
     if first or state == "preamble":
         return is_long_paragraph(following) or not following.single
+    if state == "transcript" and any(starts_transcript(b) for b in ahead):
+        return False  # more turns follow: a short line inside a turn, not a new post
     # After a list or transcript, a title-like line followed by a paragraph opens the next post.
     return state in ("resources", "references", "transcript") and is_long_paragraph(following)
 

@@ -74,9 +74,11 @@ def slugify(text: str, max_length: int = 60) -> str:
 
 def parse_timestamp(stamp: str) -> int:
     """Seconds from 'M:SS', 'MM:SS' or 'H:MM:SS' (e.g. '56:07' -> 3367, '1:02:40' -> 3760)."""
-    parts = [int(p) for p in stamp.split(":")]
-    if len(parts) not in (2, 3) or any(p >= 60 for p in parts[1:]):
+    fields = stamp.strip().split(":")
+    if (len(fields) not in (2, 3) or not all(f.isdigit() for f in fields)
+            or any(len(f) != 2 or int(f) >= 60 for f in fields[1:])):
         raise ValueError(f"not a timestamp: {stamp!r}")
+    parts = [int(f) for f in fields]
     seconds = 0
     for part in parts:
         seconds = seconds * 60 + part

@@ -5,9 +5,9 @@ import re
 
 from .model import Segment, TranscriptParseError, parse_timestamp
 
-# A speaker is one to six words that start with a letter; the stamp ends the line.
+# A speaker is one to six words that start with a letter ("Speaker 1" too); the stamp ends the line.
 TURN_HEADER = re.compile(
-    r"^(?P<speaker>[^\W\d_][^\d:]{0,60}?)\s+(?P<stamp>(?:\d{1,2}:)?\d{1,2}:\d{2})\s*$"
+    r"^(?P<speaker>[^\W\d_][^:]{0,60}?)\s+(?P<stamp>(?:\d{1,2}:)?\d{1,2}:\d{2})\s*$"
 )
 
 

@@ -10,7 +10,8 @@ from ingest.model import Document, Segment
 MIN_WORDS = 60
 MAX_WORDS = 250
 SPEECH_WORDS_PER_SECOND = 2.5  # about 150 words a minute, to estimate times inside a long turn
-SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
+# A sentence ends at . ! ? or …, perhaps closed by a quote or bracket, before a capital or digit.
+SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)]))\s+(?=[\"'“‘(]?[A-Z0-9])")
 
 
 @dataclass
@@ -89,8 +90,8 @@ def split_turn(doc: Document, turn: Segment) -> list[Chunk]:
     """A long turn becomes several chunks; each later piece gets an estimated start second."""
     pieces = split_text(turn.text)
     total = sum(len(p.split()) for p in pieces) or 1
-    if turn.start is not None and turn.end is not None and turn.end > turn.start:
-        duration = turn.end - turn.start
+    if turn.start is not None and turn.end is not None:
+        duration = max(0.0, turn.end - turn.start)  # the next turn's start bounds the estimates
     else:
         duration = total / SPEECH_WORDS_PER_SECOND
     chunks, offset = [], 0

@@ -77,14 +77,25 @@ def topics_from_entries(entries: list, path: str = "topics") -> list[Topic]:
             id=slugify(name),
             name=name,
             description=str(entry.get("description") or ""),
-            aliases=[str(a) for a in entry.get("aliases") or []],
-            patterns=[str(p) for p in entry.get("patterns") or []],
+            aliases=string_list(entry.get("aliases"), f"{path}: topic {name!r}: aliases"),
+            patterns=string_list(entry.get("patterns"), f"{path}: topic {name!r}: patterns"),
         )
         if topic.id in seen:
             raise TaxonomyError(f"{path}: topic {name!r} is listed twice")
         seen.add(topic.id)
         topics.append(compile_topic(topic, path))
     return topics
+
+
+def string_list(value, where: str) -> list[str]:
+    """A YAML list of strings; a single string is a list of one; empty entries are skipped."""
+    if value is None:
+        return []
+    if isinstance(value, (str, int, float)):
+        value = [value]
+    if not isinstance(value, list) or any(isinstance(v, (list, dict)) for v in value):
+        raise TaxonomyError(f"{where} must be a list of strings")
+    return [str(v) for v in value if v is not None and str(v).strip()]
 
 
 def assign_topics(text: str, topics: list[Topic]) -> list[str]:
