@@ -16,6 +16,34 @@ class TaxonomyError(ValueError):
     """topics.yml is missing, is not valid YAML, or a topic in it is malformed."""
 
 
+TOKEN = re.compile(r"[a-z0-9]+")
+MAX_PHRASE_WORDS = 6
+
+
+def tokens(folded_text: str) -> list[str]:
+    return TOKEN.findall(folded_text)
+
+
+def phrase_keys(phrase: str) -> set[tuple[str, ...]]:
+    """A phrase as word tuples, with and without its words run together ("multi factor", "multifactor")."""
+    words = tokens(fold(phrase))[:MAX_PHRASE_WORDS]
+    keys: set[tuple[str, ...]] = set()
+    for joins in range(2 ** max(0, len(words) - 1)):  # each gap between words: kept or closed
+        key = [words[0]] if words else []
+        for gap, word in enumerate(words[1:]):
+            if joins >> gap & 1:
+                key[-1] += word
+            else:
+                key.append(word)
+        if key:
+            keys.add(tuple(key))
+    return keys
+
+
+def ngrams(words: list[str]) -> set[tuple[str, ...]]:
+    return {tuple(words[i:i + n]) for n in range(1, MAX_PHRASE_WORDS + 1) for i in range(len(words) - n + 1)}
+
+
 @dataclass
 class Topic:
     id: str
@@ -23,32 +51,28 @@ class Topic:
     description: str = ""
     aliases: list[str] = field(default_factory=list)
     patterns: list[str] = field(default_factory=list)
-    matcher: re.Pattern | None = field(default=None, repr=False)
+    keys: set[tuple[str, ...]] = field(default_factory=set, repr=False)
+    pattern: re.Pattern | None = field(default=None, repr=False)
 
-    def matches(self, folded_text: str) -> bool:
-        return bool(self.matcher and self.matcher.search(folded_text))
+    def matches(self, grams: set[tuple[str, ...]], folded_text: str) -> bool:
+        """Whether the text (its word n-grams and folded form) names this topic."""
+        return bool(self.keys & grams) or bool(self.pattern and self.pattern.search(folded_text))
 
     def phrases(self) -> list[str]:
         """The name and every alias: what a query about this topic may be expanded with."""
         return [self.name, *self.aliases]
 
 
-def alias_regex(alias: str) -> str:
-    """An alias as a regex: whole words, with hyphens and spaces between words optional."""
-    parts = [re.escape(p) for p in re.split(r"[\s\-]+", fold(alias).strip()) if p]
-    body = r"[\s\-]*".join(parts)
-    return rf"(?<![\w]){body}(?![\w])"
-
-
 def compile_topic(topic: Topic, path: str) -> Topic:
-    alternatives = [alias_regex(a) for a in topic.phrases() if a.strip()]
+    """Aliases become word tuples (fast set look-ups); patterns one regular expression."""
+    topic.keys = set().union(*(phrase_keys(a) for a in topic.phrases()))
     for pattern in topic.patterns:
         try:
             re.compile(pattern)
         except re.error as exc:
             raise TaxonomyError(f"{path}: topic {topic.name!r}: bad pattern {pattern!r}: {exc}") from None
-        alternatives.append(f"(?:{pattern})")
-    topic.matcher = re.compile("|".join(alternatives), re.I)
+    if topic.patterns:
+        topic.pattern = re.compile("|".join(f"(?:{p})" for p in topic.patterns), re.I)
     return topic
 
 
@@ -98,15 +122,16 @@ def string_list(value, where: str) -> list[str]:
     return [str(v) for v in value if v is not None and str(v).strip()]
 
 
-def assign_topics(text: str, topics: list[Topic]) -> list[str]:
-    """Ids of the topics whose name, aliases or patterns occur in the text, in taxonomy order."""
+def matched_topics(text: str, topics: list[Topic]) -> list[Topic]:
+    """The topics whose name, aliases or patterns occur in the text, in taxonomy order."""
     folded = fold(text)
-    return [t.id for t in topics if t.matches(folded)]
+    grams = ngrams(tokens(folded))
+    return [t for t in topics if t.matches(grams, folded)]
 
 
-def matched_topics(query: str, topics: list[Topic]) -> list[Topic]:
-    folded = fold(query)
-    return [t for t in topics if t.matches(folded)]
+def assign_topics(text: str, topics: list[Topic]) -> list[str]:
+    """Ids of the topics the text names, in taxonomy order."""
+    return [t.id for t in matched_topics(text, topics)]
 
 
 def resolve_topic(value: str, topics: list[Topic]) -> Topic | None:
