@@ -187,6 +187,12 @@ def top_ids(scores: np.ndarray, k: int) -> list[int]:
     return sorted(candidates.tolist(), key=lambda i: (-scores[i], i))[:k]
 
 
+@lru_cache(maxsize=100_000)
+def token_stems(token: str) -> tuple[str, ...]:
+    """The stems of one whitespace-separated token of text (cached: tokens repeat a lot)."""
+    return tuple(stem(w) for w in re.findall(r"[a-z0-9]+", fold(token)))
+
+
 def query_stems(text: str) -> set[str]:
     return {stem(w) for w in re.findall(r"[a-z0-9]+", fold(text)) if w not in STOP_WORDS}
 
@@ -194,7 +200,7 @@ def query_stems(text: str) -> set[str]:
 def snippet_parts(text: str, stems: set[str], width: int = SNIPPET_WORDS) -> list[tuple[str, bool]]:
     """The window of the text with the most query words, as (word, matched) pairs."""
     tokens = text.split()
-    hits = [any(stem(w) in stems for w in re.findall(r"[a-z0-9]+", fold(t))) for t in tokens]
+    hits = [not stems.isdisjoint(token_stems(t)) for t in tokens]
     start = 0
     if len(tokens) > width:
         counts = np.convolve(np.array(hits, dtype=int), np.ones(width, dtype=int), mode="valid")
