@@ -16,11 +16,12 @@ from .model import Document, IngestError, Resource, Segment, TranscriptParseErro
 __all__ = ["Document", "IngestError", "Resource", "Segment", "TranscriptParseError", "load_sources"]
 
 FORMATS = [blog_dump]
-SKIPPED_NAMES = {".DS_Store", "Thumbs.db"}
+# In a folder, only files with these endings are read (a file named directly is always read).
+SOURCE_SUFFIXES = {".txt", ".text", ".md", ""}
 
 
 def iter_source_files(sources: Iterable[str | os.PathLike]) -> Iterator[Path]:
-    """Files named directly, and the files under folders (sorted, hidden ones skipped)."""
+    """Files named directly, and the source files under folders (sorted, hidden ones skipped)."""
     for source in sources:
         path = Path(source)
         if not path.exists():
@@ -28,11 +29,12 @@ def iter_source_files(sources: Iterable[str | os.PathLike]) -> Iterator[Path]:
         if path.is_dir():
             files = sorted(
                 p for p in path.rglob("*")
-                if p.is_file() and p.name not in SKIPPED_NAMES
+                if p.is_file() and p.suffix.lower() in SOURCE_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not files:
-                raise IngestError("folder holds no source files", str(path))
+                endings = ", ".join(sorted(s or "no ending" for s in SOURCE_SUFFIXES))
+                raise IngestError(f"folder holds no source files ({endings})", str(path))
             yield from files
         else:
             yield path

@@ -9,6 +9,7 @@ from ingest.model import Document, Segment
 
 MIN_WORDS = 60
 MAX_WORDS = 250
+CHUNK_KINDS = ("show_notes", "transcript", "section", "bullet", "table", "references", "resources", "boilerplate")
 SPEECH_WORDS_PER_SECOND = 2.5  # about 150 words a minute, to estimate times inside a long turn
 # A sentence ends at . ! ? or …, perhaps closed by a quote or bracket, before a capital or digit.
 SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)]))\s+(?=[\"'“‘(]?[A-Z0-9])")

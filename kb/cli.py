@@ -14,7 +14,8 @@ import yaml
 from ingest.model import IngestError
 
 from .build import build_kb
-from .search import SearchError, knowledge_base, Query, snippet_parts, query_stems
+from .chunking import CHUNK_KINDS
+from .search import Query, SearchError, knowledge_base, query_stems, snippet_parts
 from .topics import TaxonomyError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +60,7 @@ def build(sources, db, topics_path, silent):
 @click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many results")
 @click.option("--offset", default=0, type=click.IntRange(0), help="Skip this many results (paging)")
 @click.option("-t", "--topic", "topics", multiple=True, help="Only chunks on this topic (name or id; repeatable)")
-@click.option("-k", "--kind", help="Only chunks of this kind: transcript, show_notes, section, bullet, table...")
+@click.option("-k", "--kind", type=click.Choice(CHUNK_KINDS), help="Only chunks of this kind")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of results")
 def search(query, db, limit, offset, topics, kind, as_json):
     """Ranked search: the best passages for QUERY, with episode, speaker, time and link.
@@ -117,8 +118,11 @@ def serve(db, port, host, metadata):
     meta_path = metadata_for(db, metadata or project_file("metadata.yml"))
     command = [sys.executable, "-m", "datasette", "serve", "-i", db, "-m", meta_path,
                "-p", str(port), "-h", host]
-    click.echo(f"Serving {db} at http://{host}:{port}/", err=True)
-    sys.exit(subprocess.call(command))
+    click.echo(f"Serving {db} at http://{host}:{port}/ (Ctrl+C stops it)", err=True)
+    try:
+        sys.exit(subprocess.call(command))
+    except KeyboardInterrupt:  # Datasette got the same Ctrl+C and has stopped
+        sys.exit(0)
 
 
 def metadata_for(db: str, metadata_path: str) -> str:

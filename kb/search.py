@@ -63,6 +63,7 @@ class KnowledgeBase:
         except sqlite3.DatabaseError as exc:
             raise SearchError(f"{self.path}: not a kb.db built by 'kb build' ({exc})") from None
         self._postings: dict[str, Postings | None] = {}
+        self.kinds = np.array(self.kind_of)
         self.weight = np.array([KIND_WEIGHT.get(k, 1.0) for k in self.kind_of], dtype=np.float32)
 
     def _load_taxonomy(self) -> list[Topic]:
@@ -145,7 +146,7 @@ class KnowledgeBase:
         """A mask of chunk ids that pass the topic and kind filters (None: no filter)."""
         mask = None
         if query.kind:
-            mask = np.array([k == query.kind for k in self.kind_of])
+            mask = self.kinds == query.kind
         for value in query.topics:
             topic = self.topic(value)
             ids = [r[0] for r in self.conn.execute("select chunk_id from chunk_topics where topic_id = ?", (topic.id,))]

@@ -267,4 +267,14 @@ def test_missing_path_and_empty_folder(tmp_path):
     (tmp_path / "dumps" / ".DS_Store").write_bytes(b"x")
     with pytest.raises(IngestError) as exc:
         ingest.load_sources([tmp_path / "dumps"])
-    assert str(exc.value) == f"{tmp_path / 'dumps'}: folder holds no source files"
+    assert str(exc.value) == f"{tmp_path / 'dumps'}: folder holds no source files (.md, .text, .txt, no ending)"
+
+
+def test_folder_skips_files_that_are_not_sources(tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "dump.txt").write_text("Need to Know podcast–Episode 9\n\nA show about Teams calling plans and meetings.\n")
+    (folder / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    (folder / ".hidden.txt").write_text("")
+    docs = ingest.load_sources([folder])
+    assert [d.id for d in docs] == ["episode-9"]
