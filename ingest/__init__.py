@@ -42,7 +42,10 @@ def iter_source_files(sources: Iterable[str | os.PathLike]) -> Iterator[Path]:
 
 def read_text(path: Path) -> str:
     """The file's text as UTF-8, or an IngestError that says what is wrong with it."""
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"cannot read the file: {exc.strerror}", str(path)) from None
     if not data.strip():
         raise IngestError("file is empty", str(path))
     if b"\x00" in data[:65536]:
@@ -70,11 +73,20 @@ def load_sources(
 ) -> list[Document]:
     """Parse every source file; ids are made unique across files by a numeric suffix."""
     documents: list[Document] = []
-    for path in iter_source_files(sources):
-        if on_file:
-            on_file(path)
-        documents += parse_file(path)
+    for source in sources:
+        for path in iter_source_files([source]):
+            if on_file:
+                on_file(path)
+            for doc in parse_file(path):
+                doc.source = source_name(path, Path(source))
+                documents.append(doc)
     return unique_ids(documents)
+
+
+def source_name(path: Path, source: Path) -> str:
+    """The path as stored in kb.db: from the folder given (or the file's name), wherever the build ran."""
+    base = source.parent if source.is_dir() else path.parent
+    return path.resolve().relative_to(base.resolve()).as_posix()
 
 
 def unique_ids(documents: list[Document]) -> list[Document]:

@@ -9,9 +9,10 @@ paragraph. Episodes are then read as show notes, a Resources list and an Otter-s
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 
-from .model import Document, IngestError, Resource, Segment, TranscriptParseError, slugify
+from .model import Document, IngestError, IngestWarning, Resource, Segment, TranscriptParseError, slugify
 from .otter import parse_turns, turn_header
 
 name = "blog-dump"
@@ -64,6 +65,10 @@ def parse(path: str, text: str) -> list[Document]:
     """Split a dump into posts and parse each as an episode or an article."""
     blocks = split_blocks(text)
     posts = split_posts(blocks)
+    skipped = [b for b in blocks if posts and b.line < posts[0][0].line]
+    if skipped:
+        warnings.warn(IngestWarning(
+            f"{path}, line {skipped[0].line}: {len(skipped)} paragraph(s) before the first post title were skipped"))
     if not posts:
         raise IngestError(
             "no recognisable posts (expected a title line followed by paragraphs, "
@@ -106,12 +111,15 @@ def is_section_header(line: str) -> bool:
 def is_title_like(line: str) -> bool:
     """A short line that could be a heading: capitalised, no sentence ending, no URL or list marker."""
     line = line.strip()
+    if not is_short_line(line, max_words=16) or line[-1] in ".,;:!" or "@" in line:
+        return False
+    return line[0].isupper() or line[0].isdigit() or line[0] in "\"“'‘"
+
+
+def is_short_line(line: str, max_words: int) -> bool:
+    """A line short enough for a title, and not a URL, list item, placeholder, header or turn."""
     words = line.split()
-    if not 1 <= len(words) <= 16 or len(line) > 150:
-        return False
-    if not (line[0].isupper() or line[0].isdigit() or line[0] in "\"“'‘"):
-        return False
-    if line[-1] in ".,;:!" or "http" in line or "@" in line:
+    if not 1 <= len(words) <= max_words or len(line) > 12 * max_words or "http" in line:
         return False
     if BULLET.match(line) or REFERENCE_ITEM.match(line) or PLACEHOLDER.match(line):
         return False
@@ -136,28 +144,43 @@ def split_posts(blocks: list[Block]) -> list[list[Block]]:
             state = "notes" if EPISODE_TITLE.search(block.text) else "article"
             continue
         if not posts:
-            continue  # text before the first title: nothing to attach it to
+            continue  # text before the first title: `parse` says it was skipped
         posts[-1].append(block)
         state = next_state(block, state)
     return [post for post in posts if len(post) > 1]
 
 
 def is_post_start(block: Block, ahead: list[Block], state: str, first: bool) -> bool:
-    """Whether a one-line block opens a new post, judged by the blocks that follow it."""
-    line = block.lines[0]
+    """Whether a one-line block opens a new post, judged by the state and the blocks after it."""
+    line = block.lines[0].strip()
     following = ahead[0] if ahead else None
-    if not is_title_like(line) or following is None or starts_transcript(following):
+    if following is None or starts_transcript(following) or not is_short_line(line, max_words=25):
+        return False
+    if PLACEHOLDER.match(following.text.strip()):
+        return True  # a short line over an image placeholder: the strongest title signal
+    if not is_title_like(line):
         return False
     if EPISODE_TITLE.search(line):
-        return True
-    if PLACEHOLDER.match(following.text.strip()):
-        return True
+        # A resource may name an episode: in a list, a new episode needs show notes after it.
+        return state not in ("resources", "references") or any(is_long_paragraph(b) for b in ahead[:3])
     if first or state == "preamble":
         return is_long_paragraph(following) or not following.single
-    if state == "transcript" and any(starts_transcript(b) for b in ahead):
+    if state == "transcript" and turns_follow(ahead):
         return False  # more turns follow: a short line inside a turn, not a new post
+    if state == "references":  # numbered items never look like titles, so look a little further
+        return any(is_long_paragraph(b) for b in ahead[:2])
     # After a list or transcript, a title-like line followed by a paragraph opens the next post.
-    return state in ("resources", "references", "transcript") and is_long_paragraph(following)
+    return state in ("resources", "transcript") and is_long_paragraph(following)
+
+
+def turns_follow(ahead: list[Block]) -> bool:
+    """Whether transcript turns come before the next section header (which would start new ones)."""
+    for block in ahead:
+        if is_section_header(block.lines[0]):
+            return False
+        if starts_transcript(block):
+            return True
+    return False
 
 
 def next_state(block: Block, state: str) -> str:
@@ -171,20 +194,26 @@ def next_state(block: Block, state: str) -> str:
     return state
 
 
+def label_without_urls(text: str) -> str:
+    """The words of a line once its URLs, empty brackets and joining dashes are taken out."""
+    text = re.sub(r"[(\[<]\s*[)\]>]", "", URL.sub("", text))
+    return re.sub(r"\s+", " ", text).strip(" ,;–-—:|")
+
+
 def link_resources(text: str) -> list[Resource]:
-    """Inline URLs in body text, labelled with the words around them."""
-    label = URL.sub("", text).strip(" –-—:|") or None
-    if label and len(label) > 120:
-        label = None
+    """Inline URLs in body text, labelled with the words around them when those are a real label."""
+    label = label_without_urls(text)
+    if not 2 <= len(label.split()) <= 20:
+        label = ""
     return [Resource(label or url, url, "link") for url in (u.rstrip(".,;") for u in URL.findall(text))]
 
 
 def resource_from_line(line: str, kind: str) -> Resource:
     """A list line as a resource: its label and the URL it carries, if any."""
-    text = REFERENCE_ITEM.sub("", line.strip()) if kind == "reference" else line.strip()
+    text = BULLET.sub("", line.strip())
+    text = REFERENCE_ITEM.sub("", text) if kind == "reference" else text
     urls = [u.rstrip(".,;") for u in URL.findall(text)]
-    label = URL.sub("", text).strip(" ,–-—:|") or (urls[0] if urls else text)
-    return Resource(label, urls[0] if urls else None, kind)
+    return Resource(label_without_urls(text) or (urls[0] if urls else text), urls[0] if urls else None, kind)
 
 
 def parse_episode(path: str, post: list[Block]) -> Document:
@@ -206,7 +235,7 @@ def parse_episode(path: str, post: list[Block]) -> Document:
             transcript_lines += [(block.line + k, line) for k, line in enumerate(block.lines)]
         elif state == "resources":
             doc.resources += [resource_from_line(line, "resource") for line in block.lines]
-            resource_lines += [line.strip() for line in block.lines]
+            resource_lines += [BULLET.sub("", line).strip() for line in block.lines]
         elif listen_next and URL.fullmatch(text):
             doc.url, listen_next = text, False
             doc.segments.append(Segment("boilerplate", text, line=block.line))

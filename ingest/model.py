@@ -21,6 +21,10 @@ class IngestError(ValueError):
         return f"{where}: {self.message}"
 
 
+class IngestWarning(UserWarning):
+    """Something in a source was skipped; the build goes on."""
+
+
 class TranscriptParseError(IngestError):
     """A transcript block or file did not follow a known transcript layout."""
 

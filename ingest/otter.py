@@ -11,10 +11,16 @@ TURN_HEADER = re.compile(
 )
 
 
+def looks_like_name(speaker: str) -> bool:
+    """'Robert Crane', 'Tim O’Neill', 'Speaker 1', 'Jane de Souza'; not 'See you at' (one lower-case word at most)."""
+    words = speaker.split()
+    return 1 <= len(words) <= 6 and words[0][0].isupper() and sum(w[0].islower() for w in words) <= 1
+
+
 def turn_header(line: str) -> tuple[str, int] | None:
     """(speaker, start second) when the line is a turn header, else None."""
     match = TURN_HEADER.match(line.strip())
-    if not match or len(match["speaker"].split()) > 6:
+    if not match or not looks_like_name(match["speaker"]):
         return None
     try:
         return match["speaker"].strip(), parse_timestamp(match["stamp"])
@@ -40,7 +46,8 @@ def parse_turns(lines: list[tuple[int, str]], path: str | None = None) -> list[S
     if not any(t.speaker for t in turns):
         first = lines[0][0] if lines else None
         raise TranscriptParseError("transcript has no 'Speaker M:SS' turn headers", path, first)
+    turns = [t for t in turns if t.text]
     for turn, following in zip(turns, turns[1:]):
         if following.start is not None and following.start >= (turn.start or 0):
             turn.end = following.start
-    return [t for t in turns if t.text]
+    return turns

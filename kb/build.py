@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from ingest import load_sources
-from ingest.model import Document
+from ingest.model import Document, IngestError
 
 from .chunking import Chunk, chunk_documents
 from .store import atomic_database, write_kb
@@ -44,6 +44,9 @@ def build_kb(sources: list[str | Path], db_path: str | Path, topics_path: str | 
     mark_repeated_boilerplate(documents)
     say(f"Chunking {len(documents)} documents")
     chunks = chunk_documents(documents)
+    if not chunks:
+        raise IngestError("no text to index: the posts found have titles but no body",
+                          ", ".join(str(s) for s in sources))
     for chunk in chunks:
         if chunk.kind != "boilerplate":
             chunk.topics = assign_topics(f"{chunk.heading or ''}\n{chunk.text}", taxonomy)

@@ -9,6 +9,9 @@ from ingest.model import Document, Segment
 
 MIN_WORDS = 60
 MAX_WORDS = 250
+LIST_WORDS = 150  # a list keeps growing to this size before it is cut at an item
+BODY_KINDS = {"section", "bullet", "table"}
+PROSE_KINDS = {"section", "show_notes"}
 CHUNK_KINDS = ("show_notes", "transcript", "section", "bullet", "table", "references", "resources", "boilerplate")
 SPEECH_WORDS_PER_SECOND = 2.5  # about 150 words a minute, to estimate times inside a long turn
 # A sentence ends at . ! ? or …, perhaps closed by a quote or bracket, before a capital or digit.
@@ -53,12 +56,16 @@ def chunk_document(doc: Document) -> list[Chunk]:
     return chunks
 
 
+def run_key(seg: Segment) -> tuple:
+    # Paragraphs, bullets and tables under one heading may share a chunk (an intro and its list).
+    return ("section" if seg.kind in BODY_KINDS else seg.kind, seg.heading, seg.speaker)
+
+
 def runs(segments: list[Segment]) -> list[list[Segment]]:
-    """Consecutive segments that may share a chunk: same kind, heading and speaker."""
+    """Consecutive segments that may share a chunk: same heading, speaker and kind of text."""
     grouped: list[list[Segment]] = []
     for seg in segments:
-        key = (seg.kind, seg.heading, seg.speaker)
-        if grouped and (grouped[-1][0].kind, grouped[-1][0].heading, grouped[-1][0].speaker) == key:
+        if grouped and run_key(grouped[-1][0]) == run_key(seg):
             grouped[-1].append(seg)
         else:
             grouped.append([seg])
@@ -66,25 +73,44 @@ def runs(segments: list[Segment]) -> list[list[Segment]]:
 
 
 def pack_run(doc: Document, run: list[Segment]) -> list[Chunk]:
-    """Greedy packing: close a chunk once it has MIN_WORDS or the next piece would pass MAX_WORDS."""
-    pieces = [piece for seg in run for piece in split_text(seg.text)]
+    """Greedy packing: close a chunk once it has MIN_WORDS or the next piece would pass MAX_WORDS;
+    a short last chunk joins the one before it when the two fit in MAX_WORDS."""
+    pieces = [(piece, seg.kind) for seg in run for piece in split_text(seg.text)]
+    groups: list[list[tuple[str, str]]] = []
+    for piece, kind in pieces:
+        if not groups or closes(groups[-1], piece, kind):
+            groups.append([])
+        groups[-1].append((piece, kind))
+    if len(groups) > 1 and words_in(groups[-1]) < MIN_WORDS and words_in(groups[-2] + groups[-1]) <= MAX_WORDS:
+        last = groups.pop()
+        groups[-1] += last
     first = run[0]
-    chunks: list[Chunk] = []
-    current: list[str] = []
-    for piece in pieces:
-        size = sum(len(p.split()) for p in current)
-        if current and (size >= MIN_WORDS or size + len(piece.split()) > MAX_WORDS):
-            chunks.append(Chunk(doc.id, 0, first.kind, join(current, first.kind), first.heading, first.speaker))
-            current = []
-        current.append(piece)
-    if current:
-        chunks.append(Chunk(doc.id, 0, first.kind, join(current, first.kind), first.heading, first.speaker))
-    return chunks
+    return [Chunk(doc.id, 0, chunk_kind(group), join(group), first.heading, first.speaker) for group in groups]
 
 
-def join(pieces: list[str], kind: str) -> str:
-    # Lists and tables keep their line structure; prose reads as one paragraph.
-    return "\n".join(pieces) if kind in ("bullet", "table", "references", "resources", "boilerplate") else " ".join(pieces)
+def closes(group: list[tuple[str, str]], piece: str, kind: str) -> bool:
+    """Whether `group` is complete before `piece`: full, or big enough at a natural break.
+    A paragraph is a natural break; list items and table rows run on to LIST_WORDS."""
+    size = words_in(group)
+    if size + len(piece.split()) > MAX_WORDS:
+        return True
+    if size < MIN_WORDS:
+        return False
+    return kind in PROSE_KINDS or kind != group[-1][1] or size >= LIST_WORDS
+
+
+def words_in(group: list[tuple[str, str]]) -> int:
+    return sum(len(piece.split()) for piece, _ in group)
+
+
+def chunk_kind(group: list[tuple[str, str]]) -> str:
+    kinds = {kind for _, kind in group}
+    return kinds.pop() if len(kinds) == 1 else "section"
+
+
+def join(group: list[tuple[str, str]]) -> str:
+    # Lists, tables and separate paragraphs keep their lines; pieces of one long paragraph rejoin.
+    return "\n".join(piece for piece, _ in group)
 
 
 def split_turn(doc: Document, turn: Segment) -> list[Chunk]:

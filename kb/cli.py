@@ -3,17 +3,17 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 import click
 import yaml
 
-from ingest.model import IngestError
+from ingest.model import IngestError, IngestWarning
 
-from .build import build_kb
+from .build import BuildSummary, build_kb
 from .chunking import CHUNK_KINDS
 from .search import Query, SearchError, knowledge_base, query_stems, snippet_parts
 from .topics import TaxonomyError
@@ -44,14 +44,25 @@ def build(sources, db, topics_path, silent):
 
     Example: kb build corpus/ --db kb.db
     """
-    sources = list(sources) or [project_file("corpus")]
-    progress = None if silent else (lambda message: click.echo(message, err=True))
-    try:
-        summary = build_kb(sources, db, topics_path or project_file("topics.yml"), progress)
-    except (IngestError, TaxonomyError) as exc:
-        raise click.ClickException(f"{exc}\n{db} was left as it was.")
+    summary = run_build(list(sources) or [project_file("corpus")], db, topics_path, silent)
     if not silent:
         click.echo(f"Built {db}: {summary}")
+
+
+def run_build(sources: list[str], db: str, topics_path: str | None, silent: bool) -> BuildSummary:
+    """build_kb with progress and warnings on stderr, and its errors as clean CLI errors."""
+    progress = None if silent else (lambda message: click.echo(message, err=True))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", IngestWarning)
+        try:
+            summary = build_kb(sources, db, topics_path or project_file("topics.yml"), progress)
+        except (IngestError, TaxonomyError) as exc:
+            raise click.ClickException(f"{exc}\n{db} was left as it was.")
+        except OSError as exc:  # the database folder is missing, read-only or full
+            raise click.ClickException(f"cannot write {db}: {exc.strerror or exc}")
+    for warning in caught:
+        click.echo(f"Warning: {warning.message}", err=True)
+    return summary
 
 
 @cli.command()
@@ -110,19 +121,12 @@ def serve(db, port, host, metadata):
     """
     if not Path(db).exists():
         click.echo(f"{db} not found: building it from the bundled corpus first", err=True)
-        try:
-            build_kb([project_file("corpus")], db, project_file("topics.yml"),
-                     lambda message: click.echo(message, err=True))
-        except (IngestError, TaxonomyError) as exc:
-            raise click.ClickException(str(exc))
+        run_build([project_file("corpus")], db, None, silent=False)
     meta_path = metadata_for(db, metadata or project_file("metadata.yml"))
     command = [sys.executable, "-m", "datasette", "serve", "-i", db, "-m", meta_path,
                "-p", str(port), "-h", host]
     click.echo(f"Serving {db} at http://{host}:{port}/ (Ctrl+C stops it)", err=True)
-    try:
-        sys.exit(subprocess.call(command))
-    except KeyboardInterrupt:  # Datasette got the same Ctrl+C and has stopped
-        sys.exit(0)
+    os.execv(sys.executable, command)  # Datasette takes over this process, and its signals
 
 
 def metadata_for(db: str, metadata_path: str) -> str:

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 
 import numpy as np
@@ -19,9 +20,14 @@ from .store import mmss
 MAX_RESULTS = 500
 
 
-@lru_cache(maxsize=64)
 def ranked(path: str, q: str) -> tuple[np.ndarray, tuple[int, ...]]:
-    """Scores and the best ids for one query, kept while the same query is paged through."""
+    """Scores and the best ids for one query against the current version of the file."""
+    return ranked_for_version(path, os.stat(path).st_mtime_ns, q)
+
+
+@lru_cache(maxsize=64)
+def ranked_for_version(path: str, version: int, q: str) -> tuple[np.ndarray, tuple[int, ...]]:
+    """Kept while the same query is paged through; a rebuilt kb.db has a new version."""
     scores = knowledge_base(path).scores(q)
     return scores, tuple(top_ids(scores, MAX_RESULTS))
 

@@ -71,6 +71,12 @@ def mmss(seconds: float | None) -> str | None:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
 
 
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_database(path: str | Path) -> Iterator[sqlite_utils.Database]:
     """A new database in a temporary file beside `path`, renamed over it only on success."""
@@ -83,6 +89,7 @@ def atomic_database(path: str | Path) -> Iterator[sqlite_utils.Database]:
         yield db
         db.conn.commit()
         db.close()
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes it private; kb.db is for sharing
         os.replace(tmp, path)
     except BaseException:
         db.close()

@@ -45,7 +45,10 @@ def build_index(chunk_ids: list[int], texts: list[str]) -> TfidfIndex:
     if not texts:
         return TfidfIndex([], [], [])
     counter = CountVectorizer(analyzer=terms, dtype=np.int32)
-    counts = counter.fit_transform(texts)
+    try:
+        counts = counter.fit_transform(texts)
+    except ValueError:  # no chunk has an index term (only stop words, or no letters at all)
+        return TfidfIndex([], [], [0] * len(texts))
     transformer = TfidfTransformer(sublinear_tf=True, norm="l2", smooth_idf=True)
     matrix = transformer.fit_transform(counts).astype(np.float32)
     vocabulary = counter.get_feature_names_out()

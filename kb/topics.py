@@ -83,6 +83,10 @@ def load_taxonomy(path: str | Path) -> list[Topic]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise TaxonomyError(f"{path}: taxonomy file not found") from None
+    except UnicodeDecodeError:
+        raise TaxonomyError(f"{path}: not valid UTF-8 text; save the file as UTF-8") from None
+    except OSError as exc:
+        raise TaxonomyError(f"{path}: cannot read the taxonomy: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         raise TaxonomyError(f"{path}: not valid YAML: {exc}") from None
     entries = data.get("topics") if isinstance(data, dict) else None

@@ -128,7 +128,7 @@ def test_search_not_a_kb_db(runner, tmp_path):
 
 def test_serve_builds_missing_db_then_runs_datasette(runner, tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setattr(cli_module.subprocess, "call", lambda command: calls.append(command) or 0)
+    monkeypatch.setattr(cli_module.os, "execv", lambda program, command: calls.append(command))
     db = tmp_path / "my.db"
     result = runner.invoke(cli, ["serve", "--db", str(db), "--port", "8123"])
     assert result.exit_code == 0, result.output
