@@ -15,6 +15,7 @@ from ingest.model import IngestError, IngestWarning
 
 from .build import BuildSummary, build_kb
 from .chunking import CHUNK_KINDS
+from .facets import Filters
 from .search import Query, SearchError, knowledge_base, query_stems, snippet_parts
 from .topics import TaxonomyError
 
@@ -80,7 +81,8 @@ def search(query, db, limit, offset, topics, kind, as_json):
     """
     try:
         kb = knowledge_base(db)
-        results = kb.search(Query(query, limit, offset, tuple(topics), kind))
+        filters = Filters(topic=tuple(topics), kind=(kind,) if kind else ())
+        results = kb.search(Query(query, limit, offset, filters))
     except SearchError as exc:
         raise click.ClickException(str(exc))
     if as_json:

@@ -4,13 +4,14 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from .analysis import STOP_WORDS, fold, stem, terms
+from .facets import FacetIndex, Filters
 from .store import mmss
 from .tfidf import query_weights, unpack_counts, unpack_ids, unpack_weights
 from .topics import Topic, matched_topics, resolve_topic, topics_from_entries
@@ -43,8 +44,7 @@ class Query:
     text: str
     limit: int = 10
     offset: int = 0
-    topics: tuple[str, ...] = ()
-    kind: str | None = None
+    filters: Filters = field(default_factory=Filters)
 
 
 class KnowledgeBase:
@@ -59,12 +59,14 @@ class KnowledgeBase:
         try:
             self.n_chunks = self.conn.execute("select coalesce(max(id), 0) from chunks").fetchone()[0]
             self.taxonomy = self._load_taxonomy()
-            self.kind_of = self._load_kinds()
+            self.length = self._load_lengths()
+            self.facets = FacetIndex(self.conn, self.n_chunks)
         except sqlite3.DatabaseError as exc:
             raise SearchError(f"{self.path}: not a kb.db built by 'kb build' ({exc})") from None
         self._postings: dict[str, Postings | None] = {}
-        self.kinds = np.array(self.kind_of)
-        self.weight = np.array([KIND_WEIGHT.get(k, 1.0) for k in self.kind_of], dtype=np.float32)
+        self.mean_length = float(self.length[1:].mean()) if self.n_chunks else 1.0
+        by_kind = np.array([KIND_WEIGHT.get(k, 1.0) for k in self.facets.values["kind"]], dtype=np.float32)
+        self.weight = by_kind[self.facets.codes["kind"]]  # boilerplate and lists count for less
 
     def _load_taxonomy(self) -> list[Topic]:
         rows = self.conn.execute("select name, description, aliases, patterns from topics order by rowid")
@@ -74,15 +76,12 @@ class KnowledgeBase:
             for r in rows
         ], str(self.path))
 
-    def _load_kinds(self) -> list[str]:
-        """Each chunk's kind and index length, by chunk id (id 0 is unused)."""
-        kinds = [""] * (self.n_chunks + 1)
-        self.length = np.zeros(self.n_chunks + 1, dtype=np.float32)
-        for chunk_id, kind, length in self.conn.execute("select id, kind, term_count from chunks"):
-            kinds[chunk_id] = kind
-            self.length[chunk_id] = length or 0
-        self.mean_length = float(self.length[1:].mean()) if self.n_chunks else 1.0
-        return kinds
+    def _load_lengths(self) -> np.ndarray:
+        """Each chunk's number of index terms, by chunk id (id 0 is unused): BM25's length."""
+        lengths = np.zeros(self.n_chunks + 1, dtype=np.float32)
+        for chunk_id, length in self.conn.execute("select id, term_count from chunks"):
+            lengths[chunk_id] = length or 0
+        return lengths
 
     def postings(self, term: str) -> Postings | None:
         """One term's idf and postings, read from kb.db the first time the term is asked for."""
@@ -142,26 +141,28 @@ class KnowledgeBase:
         fused = COSINE_SHARE * scaled(cosine) + (1 - COSINE_SHARE) * scaled(bm25)
         return fused * self.weight
 
-    def allowed(self, query: Query) -> np.ndarray | None:
-        """A mask of chunk ids that pass the topic and kind filters (None: no filter)."""
-        mask = None
-        if query.kind:
-            mask = self.kinds == query.kind
-        for value in query.topics:
-            topic = self.topic(value)
-            ids = [r[0] for r in self.conn.execute("select chunk_id from chunk_topics where topic_id = ?", (topic.id,))]
-            topic_mask = np.zeros(self.n_chunks + 1, dtype=bool)
-            topic_mask[ids] = True
-            mask = topic_mask if mask is None else mask & topic_mask
-        return mask
+    def ranked(self, query: Query) -> np.ndarray:
+        """Scores of the chunks that pass the query's filters (others 0)."""
+        scores = self.scores(query.text)
+        filters = replace(query.filters, topic=tuple(self.topic(t).name for t in query.filters.topic))
+        mask = self.facets.mask(filters, self.n_chunks)
+        return scores if mask is None else np.where(mask, scores, 0)
 
     def search(self, query: Query) -> list[dict]:
-        scores = self.scores(query.text)
-        mask = self.allowed(query)
-        if mask is not None:
-            scores = np.where(mask, scores, 0)
+        """One page of results, best first."""
+        return self.page(self.ranked(query), query)
+
+    def search_with_facets(self, query: Query) -> dict:
+        """One page of results, the number of results, and facet counts over all of them."""
+        scores = self.ranked(query)
+        matched = np.flatnonzero(scores > 0)
+        return {"query": query.text, "total": int(len(matched)), "offset": query.offset, "limit": query.limit,
+                "filters": [{"facet": f, "value": v} for f, v in query.filters.items()],
+                "results": self.page(scores, query), "facets": self.facets.counts(matched)}
+
+    def page(self, scores: np.ndarray, query: Query) -> list[dict]:
         ranked = top_ids(scores, query.offset + query.limit)[query.offset:]
-        rows = self.rows([int(i) for i in ranked])
+        rows = self.rows(ranked)
         words = query_stems(query.text)
         return [result(rows[i], float(scores[i]), words) for i in ranked if i in rows]
 
@@ -249,4 +250,5 @@ def knowledge_base(path: str | Path) -> KnowledgeBase:
 def search(db_path: str | Path, text: str, limit: int = 10, topics: tuple[str, ...] = (),
            kind: str | None = None, offset: int = 0) -> list[dict]:
     """Ranked results for `text` as dicts (see `result`)."""
-    return knowledge_base(db_path).search(Query(text, limit, offset, tuple(topics), kind))
+    filters = Filters(topic=tuple(topics), kind=(kind,) if kind else ())
+    return knowledge_base(db_path).search(Query(text, limit, offset, filters))

@@ -1,0 +1,99 @@
+"""Facets over search results: filters (topic, kind, document, speaker, year) and their counts.
+
+Every chunk's facet values are loaded once as integer codes, so filtering and counting a result
+set of any size is a few numpy operations, not a SQL query per facet.
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+FACETS = ("topic", "kind", "document", "speaker", "year")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Chosen facet values. Several values of one facet: any of them (topics: all of them)."""
+
+    topic: tuple[str, ...] = ()
+    kind: tuple[str, ...] = ()
+    document: tuple[str, ...] = ()
+    speaker: tuple[str, ...] = ()
+    year: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, f.name) for f in fields(self))
+
+    def items(self) -> list[tuple[str, str]]:
+        return [(f.name, v) for f in fields(self) for v in getattr(self, f.name)]
+
+
+class FacetIndex:
+    """Facet values per chunk id (index 0 unused) as codes into a list of values."""
+
+    def __init__(self, conn: sqlite3.Connection, n_chunks: int):
+        self.values: dict[str, list] = {name: [None] for name in FACETS}  # code 0: no value
+        self.codes = {name: np.zeros(n_chunks + 1, dtype=np.int32) for name in FACETS if name != "topic"}
+        self.labels: dict[str, str] = {}
+        lookup: dict[str, dict] = {name: {} for name in FACETS}
+        sql = """select c.id, c.kind, c.document_id, c.speaker, d.year, d.title, d.episode
+                 from chunks c join documents d on d.id = c.document_id"""
+        for chunk_id, kind, document, speaker, year, title, episode in conn.execute(sql):
+            for name, value in (("kind", kind), ("document", document), ("speaker", speaker), ("year", year)):
+                self.codes[name][chunk_id] = self._code(lookup[name], name, value)
+            self.labels[document] = f"Episode {episode}: {title}" if episode else title
+        pairs = conn.execute("""select ct.chunk_id, t.name from chunk_topics ct join topics t on t.id = ct.topic_id
+                                order by ct.chunk_id""").fetchall()
+        self.topic_chunks = np.array([p[0] for p in pairs], dtype=np.int32)
+        self.topic_codes = np.array([self._code(lookup["topic"], "topic", p[1]) for p in pairs], dtype=np.int32)
+
+    def _code(self, lookup: dict, name: str, value) -> int:
+        if value is None:
+            return 0
+        if value not in lookup:
+            lookup[value] = len(self.values[name])
+            self.values[name].append(value)
+        return lookup[value]
+
+    def code_of(self, name: str, value: str) -> int | None:
+        for code, known in enumerate(self.values[name]):
+            if known is not None and str(known) == str(value):
+                return code
+        return None
+
+    def mask(self, filters: Filters, n_chunks: int) -> np.ndarray | None:
+        """Chunk ids that pass every chosen facet value (None: nothing chosen)."""
+        if not filters:
+            return None
+        mask = np.ones(n_chunks + 1, dtype=bool)
+        for name in ("kind", "document", "speaker", "year"):
+            wanted = [self.code_of(name, v) for v in getattr(filters, name)]
+            if wanted:
+                mask &= np.isin(self.codes[name], [c for c in wanted if c is not None])
+        for value in filters.topic:
+            code = self.code_of("topic", value)
+            has = np.zeros(n_chunks + 1, dtype=bool)
+            has[self.topic_chunks[self.topic_codes == code]] = True
+            mask &= has
+        return mask
+
+    def counts(self, ids: np.ndarray, limit: int = 30) -> dict[str, list[dict]]:
+        """For each facet, its values among the result ids with how many results have each."""
+        facets = {}
+        for name in FACETS:
+            if name == "topic":
+                in_results = np.isin(self.topic_chunks, ids)
+                counts = np.bincount(self.topic_codes[in_results], minlength=len(self.values[name]))
+            else:
+                counts = np.bincount(self.codes[name][ids], minlength=len(self.values[name]))
+            order = sorted((c for c in range(1, len(counts)) if counts[c]),
+                           key=lambda c: (-counts[c], str(self.values[name][c])))
+            facets[name] = [self.entry(name, c, int(counts[c])) for c in order[:limit]]
+        return facets
+
+    def entry(self, name: str, code: int, count: int) -> dict:
+        value = self.values[name][code]
+        label = self.labels.get(value, str(value)) if name == "document" else str(value)
+        return {"value": value, "label": label, "count": count}
