@@ -160,6 +160,22 @@ class KnowledgeBase:
                 "filters": [{"facet": f, "value": v} for f, v in query.filters.items()],
                 "results": self.page(scores, query), "facets": self.facets.counts(matched)}
 
+    def related(self, chunk_id: int, limit: int = 5) -> list[dict]:
+        """The passages nearest to one chunk by TF-IDF cosine over its top keywords."""
+        keywords = self.conn.execute(
+            "select term, weight from chunk_keywords where chunk_id = ? order by rank", (chunk_id,)).fetchall()
+        scores = np.zeros(self.n_chunks + 1, dtype=np.float32)
+        for term, weight in keywords:
+            found = self.postings(term)
+            if found is not None:
+                scores[found.chunk_ids] += weight * found.weights
+        if 0 <= chunk_id < len(scores):
+            scores[chunk_id] = 0
+        scores *= self.weight
+        ids = top_ids(scores, limit)
+        rows = self.rows(ids)
+        return [result(rows[i], float(scores[i]), set()) for i in ids if i in rows]
+
     def page(self, scores: np.ndarray, query: Query) -> list[dict]:
         ranked = top_ids(scores, query.offset + query.limit)[query.offset:]
         rows = self.rows(ranked)

@@ -17,7 +17,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
 from .analysis import terms
 
-TOP_KEYWORDS = 8  # per chunk, for the readable chunk_keywords table
+TOP_KEYWORDS = 10  # per chunk: the readable chunk_keywords table, and related passages
 ID_DTYPE = np.dtype("<i4")
 WEIGHT_DTYPE = np.dtype("<f4")
 COUNT_DTYPE = np.dtype("<u2")
@@ -68,11 +68,15 @@ def build_index(chunk_ids: list[int], texts: list[str]) -> TfidfIndex:
 
 
 def top_keywords(matrix, vocabulary, ids) -> Iterator[tuple[int, str, float, int]]:
+    """Each chunk's highest-weighted single words (bigrams read badly and seldom recur)."""
+    single = np.array([" " not in term for term in vocabulary])
     for row in range(matrix.shape[0]):
         lo, hi = matrix.indptr[row], matrix.indptr[row + 1]
-        order = np.argsort(-matrix.data[lo:hi], kind="stable")[:TOP_KEYWORDS]
-        for rank, k in enumerate(order, 1):
-            yield int(ids[row]), str(vocabulary[matrix.indices[lo + k]]), round(float(matrix.data[lo + k]), 4), rank
+        columns, weights = matrix.indices[lo:hi], matrix.data[lo:hi]
+        keep = single[columns]
+        columns, weights = columns[keep], weights[keep]
+        for rank, k in enumerate(np.argsort(-weights, kind="stable")[:TOP_KEYWORDS], 1):
+            yield int(ids[row]), str(vocabulary[columns[k]]), round(float(weights[k]), 4), rank
 
 
 def pack(array: np.ndarray, dtype: np.dtype) -> bytes:

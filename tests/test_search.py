@@ -69,3 +69,12 @@ def test_beats_fts5_on_own_queries(corpus_db):
         rank = next((n for n, t in enumerate(texts, 1) if any(a in t.replace("’", "'") or a in t for a in answers)), None)
         reciprocal.append(1 / rank if rank else 0)
     assert sum(reciprocal) / len(reciprocal) >= 0.75
+
+
+def test_related_passages(corpus_db):
+    from kb.search import knowledge_base
+    kb = knowledge_base(corpus_db)
+    walkie = search(corpus_db, "push to talk walkie talkie radio", limit=1)[0]
+    related = kb.related(walkie["chunk_id"], 3)
+    assert len(related) == 3 and walkie["chunk_id"] not in [r["chunk_id"] for r in related]
+    assert "walkie talkie" in related[0]["text"]  # Brenton's reply about the same feature
