@@ -38,6 +38,12 @@ NUMBER_WORDS = {
     "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80", "ninety": "90",
     "hundred": "100", "thousand": "1000", "first": "1st", "second": "2nd", "third": "3rd",
 }
+TENS_WORDS = {"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
+UNIT_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
+THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+KILO = re.compile(r"\b(\d+)k\b")
+DOLLARS = re.compile(r"[$](\d[\d.]*)")
+PERCENT = re.compile(r"(\d)\s?%")
 # Kept although sklearn lists them: in this domain they carry meaning ("IT partners", "the US").
 MEANINGFUL = {"it", "us", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
               "ten", "eleven", "twelve", "fifteen", "twenty", "forty", "fifty", "sixty", "hundred",
@@ -61,7 +67,7 @@ def stem(word: str) -> str:
 def words(text: str) -> list[str]:
     """Folded words, apostrophes closed up, hyphenated compounds kept whole and in parts."""
     out: list[str] = []
-    for token in WORD.findall(fold(text)):
+    for token in WORD.findall(spell_symbols(fold(text))):
         token = token.removesuffix("'s").replace("'", "")
         parts = token.split("-")
         if len(parts) > 1:
@@ -69,7 +75,29 @@ def words(text: str) -> list[str]:
             out.append("".join(parts))  # "multi-factor" also as "multifactor"
         else:
             out.append(token)
-    return [NUMBER_WORDS.get(w, w) for w in out]
+    return numbers_as_digits(out)
+
+
+def spell_symbols(text: str) -> str:
+    """'$4' -> '4 dollars', '10%' -> '10 percent', '$25,000' and '25K' -> '25000'."""
+    text = THOUSANDS.sub("", text)
+    text = KILO.sub(r"\g<1>000", text)
+    text = DOLLARS.sub(r" \1 dollars ", text)
+    return PERCENT.sub(r"\1 percent ", text)
+
+
+def numbers_as_digits(tokens: list[str]) -> list[str]:
+    """Number words as digits, 'twenty four' and 'twenty-four' as '24', so all forms meet."""
+    out: list[str] = []
+    after_tens_word = False
+    for token in tokens:
+        if after_tens_word and token in UNIT_WORDS:
+            out[-1] = str(int(out[-1]) + int(NUMBER_WORDS[token]))
+            after_tens_word = False
+            continue
+        out.append(NUMBER_WORDS.get(token, token))
+        after_tens_word = token in TENS_WORDS
+    return out
 
 
 def terms(text: str) -> list[str]:

@@ -22,8 +22,10 @@ BM25_K1, BM25_B = 1.2, 0.75
 # queries (bench/queries-own.json): 0.25 cosine + 0.75 BM25 beat reciprocal-rank fusion, and
 # either alone (see the closing notes); scaling keeps it one pass over arrays, no sorting.
 COSINE_SHARE = 0.25
+TOPIC_BOOST = 0.3
 KIND_WEIGHT = {"boilerplate": 0.2, "resources": 0.7, "references": 0.7}
 SNIPPET_WORDS = 36
+PHRASE = re.compile(r'"([^"]+)"')
 
 
 class SearchError(ValueError):
@@ -139,11 +141,41 @@ class KnowledgeBase:
         cosine = self.cosine(query_terms, boosts)
         bm25 = self.bm25(boosts)
         fused = COSINE_SHARE * scaled(cosine) + (1 - COSINE_SHARE) * scaled(bm25)
-        return fused * self.weight
+        return fused * self.weight * self.topic_boost(text)
+
+    def topic_boost(self, text: str) -> np.ndarray | float:
+        """Chunks tagged with a topic the query names rank higher: the taxonomy's patterns catch
+        forms that words alone miss (misheard names, renamed products)."""
+        named = [t.name for t in matched_topics(text, self.taxonomy)]
+        if not named or TOPIC_BOOST == 0:
+            return 1.0
+        tagged = np.zeros(self.n_chunks + 1, dtype=np.float32)
+        for name in named:
+            code = self.facets.code_of("topic", name)
+            if code is not None:
+                tagged[self.facets.topic_chunks[self.facets.topic_codes == code]] += 1
+        return 1 + TOPIC_BOOST * tagged / len(named)
+
+    def phrase_mask(self, text: str) -> np.ndarray | None:
+        """Chunks that hold every "quoted phrase" of the query: all its word pairs, or its word."""
+        mask = None
+        for phrase in PHRASE.findall(fold(text)):
+            phrase_terms = terms(phrase)
+            pairs = [t for t in phrase_terms if " " in t] or phrase_terms
+            for term in pairs:
+                found = self.postings(term)
+                has = np.zeros(self.n_chunks + 1, dtype=bool)
+                if found is not None:
+                    has[found.chunk_ids] = True
+                mask = has if mask is None else mask & has
+        return mask
 
     def ranked(self, query: Query) -> np.ndarray:
-        """Scores of the chunks that pass the query's filters (others 0)."""
+        """Scores of the chunks that pass the query's filters and quoted phrases (others 0)."""
         scores = self.scores(query.text)
+        phrases = self.phrase_mask(query.text)
+        if phrases is not None:
+            scores = np.where(phrases, scores, 0)
         filters = replace(query.filters, topic=tuple(self.topic(t).name for t in query.filters.topic))
         mask = self.facets.mask(filters, self.n_chunks)
         return scores if mask is None else np.where(mask, scores, 0)

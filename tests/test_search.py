@@ -79,3 +79,22 @@ def test_related_passages(corpus_db):
     related = kb.related(radio["chunk_id"], 3)
     assert len(related) == 3 and radio["chunk_id"] not in [r["chunk_id"] for r in related]
     assert "walkie talkie" in related[0]["text"]  # Brenton's reply about the same feature
+
+
+def test_quoted_phrase_is_required(corpus_db):
+    loose = search(corpus_db, "split tunnelling VPN", limit=50)
+    quoted = search(corpus_db, '"split tunnelling" VPN', limit=50)
+    assert quoted and len(quoted) < len(loose)
+    assert all("split tunnel" in r["text"].lower() for r in quoted)
+    assert search(corpus_db, '"tunnelling split"', limit=5) == []
+
+
+@pytest.mark.parametrize("typed, written", [
+    ("four dollars per user", "$4 per user"),
+    ("24/7 support", "24, seven support"),
+    ("twenty percent incentive", "20% incentive"),
+    ("$25,000 trailing twelve months", "$25K trailing twelve months"),
+])
+def test_number_forms_meet(corpus_db, typed, written):
+    texts = [" ".join(r["text"].split()) for r in search(corpus_db, typed, limit=5)]
+    assert any(written in t for t in texts), texts
