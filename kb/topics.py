@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+import re._parser as regex_parser  # to find the words a pattern cannot match without
+from re._constants import ASSERT, ASSERT_NOT, BRANCH, IN, LITERAL, MAX_REPEAT, MIN_REPEAT, SUBPATTERN
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,8 +42,8 @@ def phrase_keys(phrase: str) -> set[tuple[str, ...]]:
     return keys
 
 
-def ngrams(words: list[str]) -> set[tuple[str, ...]]:
-    return {tuple(words[i:i + n]) for n in range(1, MAX_PHRASE_WORDS + 1) for i in range(len(words) - n + 1)}
+def ngrams(words: list[str], longest: int = MAX_PHRASE_WORDS) -> set[tuple[str, ...]]:
+    return {tuple(words[i:i + n]) for n in range(1, longest + 1) for i in range(len(words) - n + 1)}
 
 
 @dataclass
@@ -52,11 +54,20 @@ class Topic:
     aliases: list[str] = field(default_factory=list)
     patterns: list[str] = field(default_factory=list)
     keys: set[tuple[str, ...]] = field(default_factory=set, repr=False)
+    longest: int = field(default=1, repr=False)  # words in the longest key
     pattern: re.Pattern | None = field(default=None, repr=False)
+    # Strings one of which any match of `pattern` contains: a cheap test before the regex runs.
+    pattern_needs: set[str] | None = field(default=None, repr=False)
 
     def matches(self, grams: set[tuple[str, ...]], folded_text: str) -> bool:
         """Whether the text (its word n-grams and folded form) names this topic."""
-        return bool(self.keys & grams) or bool(self.pattern and self.pattern.search(folded_text))
+        if self.keys & grams:
+            return True
+        if self.pattern is None:
+            return False
+        if self.pattern_needs is not None and not any(s in folded_text for s in self.pattern_needs):
+            return False
+        return bool(self.pattern.search(folded_text))
 
     def phrases(self) -> list[str]:
         """The name and every alias: what a query about this topic may be expanded with."""
@@ -66,14 +77,52 @@ class Topic:
 def compile_topic(topic: Topic, path: str) -> Topic:
     """Aliases become word tuples (fast set look-ups); patterns one regular expression."""
     topic.keys = set().union(*(phrase_keys(a) for a in topic.phrases()))
+    topic.longest = max((len(k) for k in topic.keys), default=1)
     for pattern in topic.patterns:
         try:
             re.compile(pattern)
         except re.error as exc:
             raise TaxonomyError(f"{path}: topic {topic.name!r}: bad pattern {pattern!r}: {exc}") from None
     if topic.patterns:
-        topic.pattern = re.compile("|".join(f"(?:{p})" for p in topic.patterns), re.I)
+        source = "|".join(f"(?:{p})" for p in topic.patterns)
+        topic.pattern = re.compile(source, re.I)
+        topic.pattern_needs = required_strings(regex_parser.parse(source, re.I))
     return topic
+
+
+def required_strings(parsed) -> set[str] | None:
+    """Lower-case strings one of which every match of a parsed regex contains (None: no such set).
+
+    Runs of literal characters are required where they stand outside optional parts; a branch
+    requires one of its alternatives' sets. The most selective set found is returned."""
+    best: set[str] | None = None
+    run: set[str] = {""}
+
+    def keep(found: set[str] | None) -> None:
+        nonlocal best
+        if found and "" not in found and (best is None or min(map(len, found)) > min(map(len, best))):
+            best = found
+
+    for op, arg in parsed:
+        if op is LITERAL:
+            run = {r + chr(arg).lower() for r in run}
+            continue
+        if op is IN and all(o is LITERAL for o, _ in arg) and len(arg) * len(run) <= 16:
+            run = {r + chr(a).lower() for r in run for _, a in arg}
+            continue
+        keep(run)
+        run = {""}
+        if op is SUBPATTERN:
+            keep(required_strings(arg[-1]))
+        elif op is BRANCH:
+            options = [required_strings(branch) for branch in arg[1]]
+            keep(set().union(*options) if all(options) else None)
+        elif op in (MAX_REPEAT, MIN_REPEAT) and arg[0] >= 1:
+            keep(required_strings(arg[2]))
+        elif op in (ASSERT, ASSERT_NOT):
+            continue  # looks around without consuming: requires nothing
+    keep(run)
+    return best
 
 
 def load_taxonomy(path: str | Path) -> list[Topic]:
@@ -129,7 +178,7 @@ def string_list(value, where: str) -> list[str]:
 def matched_topics(text: str, topics: list[Topic]) -> list[Topic]:
     """The topics whose name, aliases or patterns occur in the text, in taxonomy order."""
     folded = fold(text)
-    grams = ngrams(tokens(folded))
+    grams = ngrams(tokens(folded), max((t.longest for t in topics), default=1))
     return [t for t in topics if t.matches(grams, folded)]
 
 
