@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import re
 import time
 from collections import Counter
@@ -14,10 +16,12 @@ from ingest.model import Document, IngestError
 
 from .chunking import Chunk, chunk_documents
 from .store import atomic_database, write_kb
+from .analysis import terms
 from .tfidf import build_index
 from .topics import Topic, assign_topics, load_taxonomy
 
 Progress = Callable[[str], None]
+PARALLEL_FROM_CHUNKS = 5000  # below this, starting worker processes costs more than it saves
 
 
 @dataclass
@@ -47,11 +51,8 @@ def build_kb(sources: list[str | Path], db_path: str | Path, topics_path: str | 
     if not chunks:
         raise IngestError("no text to index: the posts found have titles but no body",
                           ", ".join(str(s) for s in sources))
-    for chunk in chunks:
-        if chunk.kind != "boilerplate":
-            chunk.topics = assign_topics(f"{chunk.heading or ''}\n{chunk.text}", taxonomy)
     say(f"Indexing {len(chunks)} chunks")
-    index = build_index(list(range(1, len(chunks) + 1)), [indexed_text(c) for c in chunks])
+    index = build_index(list(range(1, len(chunks) + 1)), analyse(chunks, taxonomy))
     say(f"Writing {db_path}")
     with atomic_database(db_path) as db:
         write_kb(db, documents, chunks, taxonomy, index, document_info(documents, chunks, taxonomy))
@@ -60,6 +61,35 @@ def build_kb(sources: list[str | Path], db_path: str | Path, topics_path: str | 
         chunks=len(chunks), topics=len(taxonomy), resources=sum(len(d.resources) for d in documents),
         seconds=time.perf_counter() - began,
     )
+
+
+def analyse(chunks: list[Chunk], taxonomy: list[Topic]) -> list[list[str]]:
+    """Tag each chunk's topics and return its index terms: the per-chunk work, spread over the
+    machine's cores when there is enough of it (fork: the workers share the taxonomy)."""
+    jobs = [(indexed_text(c), f"{c.heading or ''}\n{c.text}" if c.kind != "boilerplate" else None) for c in chunks]
+    workers = min(os.cpu_count() or 1, 8)
+    if workers > 1 and len(jobs) >= PARALLEL_FROM_CHUNKS and "fork" in multiprocessing.get_all_start_methods():
+        with multiprocessing.get_context("fork").Pool(workers, _share_taxonomy, (taxonomy,)) as pool:
+            analysed = pool.map(_analyse_one, jobs, chunksize=256)
+    else:
+        _share_taxonomy(taxonomy)
+        analysed = [_analyse_one(job) for job in jobs]
+    for chunk, (_, topic_ids) in zip(chunks, analysed):
+        chunk.topics = topic_ids
+    return [chunk_terms for chunk_terms, _ in analysed]
+
+
+_taxonomy: list[Topic] = []
+
+
+def _share_taxonomy(taxonomy: list[Topic]) -> None:
+    global _taxonomy
+    _taxonomy = taxonomy
+
+
+def _analyse_one(job: tuple[str, str | None]) -> tuple[list[str], list[str]]:
+    text, topic_text = job
+    return terms(text), assign_topics(topic_text, _taxonomy) if topic_text is not None else []
 
 
 def indexed_text(chunk: Chunk) -> str:

@@ -6,9 +6,10 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import sqlite_utils
+from sqlite_utils.db import quote_identifier
 
 from ingest.model import Document
 
@@ -85,6 +86,9 @@ def atomic_database(path: str | Path) -> Iterator[sqlite_utils.Database]:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     db = sqlite_utils.Database(tmp)
+    # The file is thrown away if anything fails, so durability is only needed at the rename.
+    db.execute("pragma synchronous = off")
+    db.execute("pragma journal_mode = memory")
     try:
         yield db
         db.conn.commit()
@@ -107,21 +111,11 @@ def write_kb(db: sqlite_utils.Database, documents: list[Document], chunks: list[
         db["chunks"].insert_all(chunk_rows(chunks, index.term_counts, names), batch_size=2000)
         db["resources"].insert_all(resource_rows(documents))
         db["topics"].insert_all(topic_rows(topics, chunks))
-        db["chunk_topics"].insert_all(
-            ({"chunk_id": cid, "topic_id": t} for cid, c in enumerate(chunks, 1) for t in c.topics),
-            batch_size=5000,
-        )
-        db["terms"].insert_all(
-            ({"id": n, "term": p.term, "df": p.df, "idf": round(p.idf, 6),
-              "chunk_ids": pack(p.chunk_ids, ID_DTYPE), "weights": pack(p.weights, WEIGHT_DTYPE),
-              "counts": pack(p.counts, COUNT_DTYPE)}
-             for n, p in enumerate(index.postings, 1)),
-            batch_size=5000,
-        )
-        db["chunk_keywords"].insert_all(
-            ({"chunk_id": c, "term": t, "weight": w, "rank": r} for c, t, w, r in index.keywords),
-            batch_size=5000,
-        )
+        bulk_insert(db, "chunk_topics", ((cid, t) for cid, c in enumerate(chunks, 1) for t in c.topics))
+        bulk_insert(db, "terms", (
+            (n, p.term, p.df, round(p.idf, 6), pack(p.chunk_ids, ID_DTYPE), pack(p.weights, WEIGHT_DTYPE),
+             pack(p.counts, COUNT_DTYPE)) for n, p in enumerate(index.postings, 1)))
+        bulk_insert(db, "chunk_keywords", index.keywords)
         db["kb_meta"].insert_all([
             {"key": "schema_version", "value": str(SCHEMA_VERSION)},
             {"key": "chunk_count", "value": str(len(chunks))},
@@ -129,6 +123,15 @@ def write_kb(db: sqlite_utils.Database, documents: list[Document], chunks: list[
     db["chunks"].enable_fts(["text", "heading", "speaker"], tokenize="porter unicode61", create_triggers=False)
     db.execute("insert into chunks_fts(chunks_fts) values ('optimize')")
     db.vacuum()
+
+
+def bulk_insert(db: sqlite_utils.Database, table: str, rows: Iterable[tuple]) -> None:
+    """Plain executemany for the big derived tables, whose rows are tuples in the schema's column
+    order: sqlite-utils' per-value conversion of dicts doubled the build time there."""
+    columns = list(TABLES[table]["columns"])
+    sql = "insert into {} ({}) values ({})".format(
+        quote_identifier(table), ", ".join(map(quote_identifier, columns)), ", ".join("?" * len(columns)))
+    db.conn.executemany(sql, rows)
 
 
 def document_rows(documents: list[Document], doc_info: dict[str, dict], names: dict[str, str]) -> Iterator[dict]:

@@ -15,8 +15,6 @@ from typing import Iterator
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
-from .analysis import terms
-
 TOP_KEYWORDS = 10  # per chunk: the readable chunk_keywords table, and related passages
 ID_DTYPE = np.dtype("<i4")
 WEIGHT_DTYPE = np.dtype("<f4")
@@ -40,15 +38,16 @@ class TfidfIndex:
     term_counts: list[int]  # index terms per chunk: the document length for BM25
 
 
-def build_index(chunk_ids: list[int], texts: list[str]) -> TfidfIndex:
-    """Fit TF-IDF on the chunk texts; return postings per term and each chunk's top keywords."""
-    if not texts:
+def build_index(chunk_ids: list[int], chunk_terms: list[list[str]]) -> TfidfIndex:
+    """Fit TF-IDF on the chunks' index terms (`analysis.terms` of each text); return postings per
+    term and each chunk's top keywords."""
+    if not chunk_terms:
         return TfidfIndex([], [], [])
-    counter = CountVectorizer(analyzer=terms, dtype=np.int32)
+    counter = CountVectorizer(analyzer=list, dtype=np.int32)  # the terms are already made
     try:
-        counts = counter.fit_transform(texts)
+        counts = counter.fit_transform(chunk_terms)
     except ValueError:  # no chunk has an index term (only stop words, or no letters at all)
-        return TfidfIndex([], [], [0] * len(texts))
+        return TfidfIndex([], [], [0] * len(chunk_terms))
     transformer = TfidfTransformer(sublinear_tf=True, norm="l2", smooth_idf=True)
     matrix = transformer.fit_transform(counts).astype(np.float32)
     vocabulary = counter.get_feature_names_out()

@@ -15,7 +15,7 @@ TEXTS = [
 
 
 def test_postings_match_sklearn_tfidf():
-    index = build_index([1, 2, 3], TEXTS)
+    index = build_index([1, 2, 3], [terms(t) for t in TEXTS])
     reference = TfidfVectorizer(analyzer=terms, sublinear_tf=True).fit(TEXTS)
     matrix = reference.transform(TEXTS).toarray()
     vocab = reference.vocabulary_
@@ -34,7 +34,7 @@ def test_spelling_and_numbers_share_terms():
 
 
 def test_counts_and_lengths_for_bm25():
-    index = build_index([7, 8], ["teams teams phone", "phone"])
+    index = build_index([7, 8], [terms("teams teams phone"), terms("phone")])
     teams = next(p for p in index.postings if p.term == "team")
     assert list(teams.chunk_ids) == [7] and list(teams.counts) == [2]
     # unigrams and bigrams: "team team phone" -> 3 unigrams + 2 bigrams
