@@ -1,0 +1,295 @@
+"""The search page at /-/search and /-/search.json, in process, and the kb_related SQL function."""
+import json
+import sqlite3
+from collections import Counter
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+from datasette.app import Datasette
+from datasette.utils import PrefixedUrlString
+
+from kb.build import build_kb
+from kb.search import knowledge_base
+
+from conftest import METADATA, TOPICS
+
+PRICE = "/-/search?q=F1+license+price+per+user"
+EPISODE_234 = "https://ciaops.podbean.com/e/episode-234-tim-oneill/"
+EVIL_DUMP = """Need to Know podcast–Episode 77
+
+Multifactor authentication for partners <script>alert(1)</script> and every admin account in each customer
+tenant should use named accounts with MFA turned on. <img src=x onerror=alert(2)> Review standing access today.
+
+Resources
+
+Azure Lighthouse
+
+Transcription
+
+Robert Crane  0:10
+Welcome to the show. Today we talk about multifactor authentication <script>alert(3)</script> for every
+partner admin account, and why the <b>authenticator</b> app beats SMS codes.
+"""
+
+
+@pytest.fixture
+def ds(corpus_db):
+    return Datasette([str(corpus_db)], metadata=yaml.safe_load(METADATA.read_text()))
+
+
+@pytest.fixture
+def evil_db(tmp_path):
+    """A kb.db whose show notes and transcript hold HTML, and one passage with a javascript: link."""
+    dump = tmp_path / "dump.txt"
+    dump.write_text(EVIL_DUMP, encoding="utf-8")
+    path = tmp_path / "podcast.db"
+    build_kb([dump], path, TOPICS)
+    with sqlite3.connect(path) as conn:
+        conn.execute("update chunks set url = 'javascript:alert(4)' where kind = 'transcript'")
+    return path
+
+
+async def get(ds, path, status=200):
+    response = await ds.client.get(path)
+    assert response.status_code == status, response.text
+    return response
+
+
+async def get_json(ds, path):
+    return (await get(ds, path)).json()
+
+
+async def soup(ds, path):
+    return BeautifulSoup((await get(ds, path)).text, "html.parser")
+
+
+def result_items(page):
+    return page.select("ol.kb-results:not(.kb-related-to) > li.kb-result")
+
+
+async def test_plugin_hooks(ds):
+    plugins = await get_json(ds, "/-/plugins.json")
+    ours = next(p for p in plugins if p["name"] == "need-to-know-kb")
+    assert {"prepare_connection", "register_routes", "menu_links"} <= set(ours["hooks"])
+
+
+async def test_menu_link_on_home_page(ds):
+    page = await soup(ds, "/")
+    link = page.select_one("details.nav-menu a[href='/-/search']")
+    assert link is not None and link.text == "Search the podcast"
+
+
+async def test_page_shows_ranked_results(ds):
+    page = await soup(ds, PRICE)
+    items = result_items(page)
+    assert len(items) == 20
+    assert page.select_one("h3.kb-count").text.split("(")[0].split() == ["results", "1–20", "of", "96"]
+    first = items[0]
+    assert first.select_one(".kb-title").text == "Need to Know podcast–Episode 234"
+    assert first.select_one(".kb-episode").text == "Episode 234"
+    assert first.select_one(".kb-speaker").text == "Robert Crane"
+    assert first.select_one("a.kb-time").text == "~07:11"  # estimated inside a longer turn
+    second = items[1]
+    assert second.select_one("a.kb-time").text == "08:49" and second.select_one("a.kb-time")["href"] == EPISODE_234
+    marked = [m.text.lower() for m in second.select(".kb-snippet mark")]
+    assert {"prices", "f1", "user"} <= set(marked), marked  # "per" is a stop word
+    assert "$4" in second.select_one(".kb-snippet").text
+    assert second.select_one("a.kb-related")["href"] == "/-/search?related=59"
+    chip = second.select_one("a.kb-chip")
+    assert chip.text == "F1/F3 licensing"
+    assert chip["href"] == "/-/search?q=F1+license+price+per+user&topic=F1%2FF3+licensing"
+
+
+async def test_json_results_and_facets(ds):
+    data = await get_json(ds, PRICE.replace("search", "search.json"))
+    assert (data["query"], data["total"], data["offset"], data["limit"], data["page"], data["pages"]) == (
+        "F1 license price per user", 96, 0, 20, 1, 5)
+    assert data["next_url"] == "/-/search.json?q=F1+license+price+per+user&page=2" and data["previous_url"] is None
+    top = data["results"][1]
+    assert (top["episode"], top["speaker"], top["time"], top["start_estimated"], top["url"]) == (
+        234, "Robert Crane", "08:49", False, EPISODE_234)
+    assert set(data["facets"]) == {"topic", "kind", "document", "speaker", "year"}
+    documents = {f["value"]: f for f in data["facets"]["document"]}
+    assert documents["episode-234"]["label"] == "Episode 234: Need to Know podcast–Episode 234"
+
+
+async def all_results(ds, query):
+    """Every result of a query, read page by page through /-/search.json."""
+    first = await get_json(ds, f"/-/search.json?{query}")
+    results, page = list(first["results"]), 1
+    while len(results) < first["total"]:
+        page += 1
+        data = await get_json(ds, f"/-/search.json?{query}&page={page}")
+        assert data["total"] == first["total"] and data["results"]
+        results += data["results"]
+    return first, results
+
+
+async def test_facet_counts_cover_the_whole_result_set(ds):
+    first, results = await all_results(ds, "q=teams")
+    assert first["total"] == len(results) == len({r["chunk_id"] for r in results}) > 20
+    by_facet = {
+        "kind": Counter(r["kind"] for r in results),
+        "speaker": Counter(r["speaker"] for r in results if r["speaker"]),
+        "document": Counter(r["document_id"] for r in results),
+        "topic": Counter(t for r in results for t in r["topics"]),
+    }
+    for name, counted in by_facet.items():
+        shown = {f["value"]: f["count"] for f in first["facets"][name]}
+        assert shown and all(shown[v] == counted[v] for v in shown), name
+        assert sorted(shown.values(), reverse=True) == list(shown.values())
+    speakers = {f["value"]: f["count"] for f in first["facets"]["speaker"]}
+    assert speakers["Robert Crane"] == by_facet["speaker"]["Robert Crane"] == 18
+
+
+async def test_filters_narrow_results(ds):
+    everything = await get_json(ds, "/-/search.json?q=teams")
+    counts = {name: {f["value"]: f["count"] for f in facet} for name, facet in everything["facets"].items()}
+    teams, transcripts = await all_results(ds, "q=teams&topic=Teams&kind=transcript")
+    assert 0 < teams["total"] < counts["topic"]["Teams"]
+    assert all("Teams" in r["topics"] and r["kind"] == "transcript" for r in transcripts)
+    assert teams["filters"] == [{"facet": "topic", "value": "Teams"}, {"facet": "kind", "value": "transcript"}]
+    both, rows = await all_results(ds, "q=teams&topic=Teams&topic=Azure")  # topics: all of them
+    assert 0 < both["total"] < min(counts["topic"]["Teams"], counts["topic"]["Azure"])
+    assert all({"Teams", "Azure"} <= set(r["topics"]) for r in rows)
+    kinds = await get_json(ds, "/-/search.json?q=teams&kind=transcript&kind=section")  # other facets: any
+    assert kinds["total"] == counts["kind"]["transcript"] + counts["kind"]["section"]
+    speaker = await get_json(ds, "/-/search.json?q=teams&speaker=Robert+Crane")
+    assert speaker["total"] == counts["speaker"]["Robert Crane"]
+    by_id = await get_json(ds, "/-/search.json?q=teams&topic=teams")  # a topic by its id
+    assert by_id["total"] == counts["topic"]["Teams"] and by_id["filters"] == [{"facet": "topic", "value": "Teams"}]
+
+
+async def test_pagination(ds):
+    one = await get_json(ds, "/-/search.json?q=teams")
+    two = await get_json(ds, "/-/search.json?q=teams&page=2")
+    assert one["total"] == two["total"] == 85 and two["offset"] == 20
+    assert not {r["chunk_id"] for r in one["results"]} & {r["chunk_id"] for r in two["results"]}
+    assert two["previous_url"] == "/-/search.json?q=teams" and two["next_url"].endswith("page=3")
+    page = await soup(ds, "/-/search?q=teams&page=2")
+    assert page.select_one("h3.kb-count").text.split("(")[0].split() == ["results", "21–40", "of", "85"]
+    assert page.select_one("a[rel=prev]")["href"] == "/-/search?q=teams"
+    assert page.select_one("a[rel=next]")["href"] == "/-/search?q=teams&page=3"
+    assert page.select_one("ol.kb-results")["start"] == "21"
+    last = await soup(ds, "/-/search?q=teams&page=5")
+    assert len(result_items(last)) == 5 and last.select_one("a[rel=next]") is None
+
+
+async def test_facet_links_add_and_remove_filters(ds):
+    page = await soup(ds, "/-/search?q=teams&page=2")
+    speaker = next(a for a in page.select("#facet-speaker a") if a.text == "Robert Crane")
+    assert speaker["href"] == "/-/search?q=teams&speaker=Robert+Crane"  # a new filter starts at page 1
+    narrowed = await soup(ds, speaker["href"])
+    assert {i.select_one(".kb-speaker").text for i in result_items(narrowed)} == {"Robert Crane"}
+    assert narrowed.select_one("h3.kb-count").text.split()[3] == "18"
+    topic = next(a for a in narrowed.select("#facet-topic a") if a.text == "Teams")
+    assert topic["href"] == "/-/search?q=teams&topic=Teams&speaker=Robert+Crane"  # facet by facet
+    both = await soup(ds, topic["href"])
+    removes = {s.text.split("✖")[0]: s.select_one("a.cross")["href"] for s in both.select(".kb-selected .kb-chip")}
+    assert removes == {"speaker: Robert Crane": "/-/search?q=teams&topic=Teams",
+                       "topic: Teams": "/-/search?q=teams&speaker=Robert+Crane"}
+    assert both.select_one("a.kb-clear")["href"] == "/-/search?q=teams"
+    selected = both.select_one("#facet-speaker li a.cross")
+    assert selected["href"] == "/-/search?q=teams&topic=Teams"
+    hidden = [(i["name"], i["value"]) for i in both.select("form.kb-search input[type=hidden]")]
+    assert hidden == [("topic", "Teams"), ("speaker", "Robert Crane")]
+
+
+async def test_empty_query_shows_the_box(ds):
+    page = await soup(ds, "/-/search?q=")
+    assert page.select_one("form.kb-search input[name=q]")["value"] == ""
+    assert not result_items(page) and page.select_one("h3.kb-count") is None
+    topics = {a.text.rsplit(" ", 1)[0]: a["href"] for a in page.select(".kb-topic-list a")}
+    assert topics["MFA"] == "/-/search?q=MFA"
+    data = await get_json(ds, "/-/search.json")
+    assert (data["total"], data["results"], data["facets"]) == (0, [], {})
+
+
+async def test_no_match(ds):
+    page = await soup(ds, "/-/search?q=zzyzx")
+    assert "No passages match" in page.select_one(".kb-none").text
+
+
+async def test_sources_and_query_are_escaped(evil_db):
+    ds = Datasette([str(evil_db)])
+    response = await get(ds, "/-/search?q=" + "multifactor+authentication+%3Cscript%3Ealert(5)%3C/script%3E")
+    html = response.text
+    for raw in ("<script>alert(", "<img src=x", "<b>authenticator</b>", "javascript:"):
+        assert raw not in html, raw
+    page = BeautifulSoup(html, "html.parser")
+    assert not page.select("section.content script, section.content img, section.content b")
+    snippets = [s.text for s in page.select(".kb-snippet")]
+    assert any("partners <script>alert(1)</script> and" in s and "<img src=x onerror=alert(2)>" in s for s in snippets)
+    assert page.select_one("input[name=q]")["value"] == "multifactor authentication <script>alert(5)</script>"
+    transcript = next(i for i in result_items(page) if i.select_one(".kb-speaker"))
+    assert transcript.select_one("a.kb-time") is None and transcript.select_one("span.kb-time").text == "00:10"
+    assert "<b>authenticator</b>" in transcript.select_one(".kb-snippet").text
+
+
+async def test_base_url(corpus_db):
+    ds = Datasette([str(corpus_db)], settings={"base_url": "/prefix/"})
+    response = await get(ds, "/-/search?q=teams&topic=Teams")  # the client adds the prefix
+    assert str(response.request.url).startswith("http://localhost/prefix/-/search")
+    page = BeautifulSoup(response.text, "html.parser")
+    links = [a["href"] for a in page.select("a[href]")] + [page.select_one("form.kb-search")["action"]]
+    local = [link for link in links if link.startswith("/")]
+    assert len(local) > 40 and all(link.startswith("/prefix/") for link in local), local
+    related = page.select_one("a.kb-related")["href"]
+    assert related.startswith("/prefix/-/search?related=")
+    assert "Related passages" in (await get(ds, PrefixedUrlString(related))).text
+    home = await get(ds, "/")
+    assert 'href="/prefix/-/search"' in home.text
+
+
+async def test_related_view(ds, corpus_db):
+    expected = [r["chunk_id"] for r in knowledge_base(corpus_db).related(59, 10)]
+    data = await get_json(ds, "/-/search.json?related=59")
+    assert data["related_to"]["chunk_id"] == 59 and data["related_to"]["time"] == "08:49"
+    assert [r["chunk_id"] for r in data["results"]] == expected and 59 not in expected and len(expected) == 10
+    page = await soup(ds, "/-/search?related=59")
+    assert page.select_one(".kb-related-to .kb-time").text == "08:49"
+    assert [int(i["data-chunk-id"]) for i in result_items(page)] == expected
+    assert page.select(".kb-snippet mark")  # the passage's keywords
+    three = await get_json(ds, "/-/search.json?related=59&n=3")
+    assert [r["chunk_id"] for r in three["results"]] == expected[:3]
+
+
+async def test_kb_related_sql_function(ds, corpus_db):
+    expected = [r["chunk_id"] for r in knowledge_base(corpus_db).related(59, 3)]
+    data = await get_json(ds, "/kb.json?sql=select+kb_related(59,+3)+as+ids,+kb_related(59)+as+five&_shape=objects")
+    row = data["rows"][0]
+    assert json.loads(row["ids"]) == expected and len(json.loads(row["five"])) == 5
+    assert json.loads(row["ids"]) == json.loads(row["five"])[:3]
+
+
+async def test_unknown_topic_is_a_bad_request(ds):
+    response = await get(ds, "/-/search?q=teams&topic=Nope", status=400)
+    assert "unknown topic &#39;Nope&#39;; known topics: MFA," in response.text
+    data = (await get(ds, "/-/search.json?q=teams&topic=Nope", status=400)).json()
+    assert data["ok"] is False and data["error"].startswith("unknown topic 'Nope'; known topics: MFA,")
+
+
+@pytest.mark.parametrize("path, status, message", [
+    ("/-/search.json?q=teams&page=0", 400, "page must be a whole number from 1, not '0'"),
+    ("/-/search.json?q=teams&page=two", 400, "page must be a whole number from 1, not 'two'"),
+    ("/-/search.json?related=abc", 400, "related must be a whole number from 1, not 'abc'"),
+    ("/-/search.json?related=59&n=501", 400, "n must be a whole number from 1 to 500, not '501'"),
+    ("/-/search.json?related=99999", 404, "No passage 99999"),
+])
+async def test_bad_parameters(ds, path, status, message):
+    assert (await get(ds, path, status=status)).json()["error"] == message
+
+
+async def test_database_without_chunks_is_skipped(tmp_path, evil_db):
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("create table t (id integer)").connection.close()
+    ds = Datasette([str(other), str(evil_db)])
+    data = await get_json(ds, "/-/search.json?q=multifactor")
+    assert data["total"] == 3 and {r["episode"] for r in data["results"]} == {77}
+
+
+async def test_no_knowledge_base_is_not_found():
+    ds = Datasette([], memory=True)
+    response = await get(ds, "/-/search.json?q=teams", status=404)
+    assert response.json()["error"] == "No knowledge base here: serve a kb.db built by 'kb build'"
