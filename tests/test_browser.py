@@ -1,0 +1,153 @@
+"""The search page in a real browser: Debian's headless Chromium driven by Playwright, against `datasette`.
+
+Skipped where /usr/bin/chromium or Playwright is missing, except under CI (CI set), where it fails.
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from conftest import METADATA, ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOT = ROOT / "bench" / "search-page.png"
+EPISODE_234 = "https://ciaops.podbean.com/e/episode-234-tim-oneill/"
+
+
+def missing(what: str) -> None:
+    message = f"{what}; install it with: apt-get install -y --no-install-recommends chromium; pip install -e '.[dev]'"
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must run the browser test, but {message}", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def sync_playwright():
+    if not CHROMIUM.is_file():
+        missing(f"{CHROMIUM} is missing")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("Playwright for Python is missing")
+    return sync_playwright
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(corpus_db):
+    """`datasette kb.db -m metadata.yml` on a free localhost port, until the tests are done."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "datasette", "serve", str(corpus_db), "-m", str(METADATA),
+         "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/-/versions.json", timeout=2).read()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    pytest.fail(f"datasette did not start:\n{process.communicate()[0]}", pytrace=False)
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def page(sync_playwright, server):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1100})
+            # Nothing leaves this machine: other hosts (the episode pages) get a stand-in page
+            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server)
+                       else route.fulfill(status=200, content_type="text/html", body="<title>episode page</title>"))
+            yield page
+        finally:
+            browser.close()
+
+
+def query_of(url: str) -> list[tuple[str, str]]:
+    return parse_qsl(urlsplit(url).query)
+
+
+def test_search_facet_and_time_link(page, server):
+    page.goto(f"{server}/")
+    page.click("details.nav-menu summary")
+    page.click("details.nav-menu a:text-is('Search the podcast')")
+    page.wait_for_url(f"{server}/-/search")
+
+    page.fill("form.kb-search input[name=q]", "F1 license price per user")
+    page.press("form.kb-search input[name=q]", "Enter")
+    page.wait_for_url("**/-/search?q=*")
+    assert query_of(page.url) == [("q", "F1 license price per user")]
+    results = page.locator("ol.kb-results > li.kb-result")
+    assert results.count() == 20
+    assert page.locator("h3.kb-count").inner_text().startswith("results 1–20 of 96")
+    assert results.first.locator(".kb-title").inner_text() == "Need to Know podcast–Episode 234"
+    assert results.nth(1).locator("a.kb-time").inner_text() == "08:49"
+    assert results.nth(1).locator(".kb-snippet mark").count() >= 3
+
+    facet = page.locator("#facet-speaker li", has=page.locator("a:text-is('Brenton Johnson')"))
+    count = int(facet.inner_text().split()[-1])
+    facet.locator("a").click()
+    page.wait_for_url("**speaker=*")
+    assert query_of(page.url) == [("q", "F1 license price per user"), ("speaker", "Brenton Johnson")]
+    assert page.locator("h3.kb-count").inner_text().startswith(f"results 1–{count} of {count}")
+    assert results.count() == count
+    assert set(results.locator(".kb-speaker").all_inner_texts()) == {"Brenton Johnson"}
+    assert page.locator(".kb-selected .kb-chip").inner_text().startswith("speaker: Brenton Johnson")
+    with urllib.request.urlopen(page.url.replace("/-/search?", "/-/search.json?")) as response:
+        data = json.load(response)
+    assert [r["chunk_id"] for r in data["results"]] == [
+        int(i) for i in results.evaluate_all("items => items.map(i => i.dataset.chunkId)")]
+
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+    assert SCREENSHOT.stat().st_size > 10_000
+
+    time_link = results.first.locator("a.kb-time")
+    expected = data["results"][0]
+    assert time_link.inner_text() == ("~" if expected["start_estimated"] else "") + expected["time"]
+    assert time_link.get_attribute("href") == expected["url"] == EPISODE_234
+    time_link.click()
+    page.wait_for_url(EPISODE_234)
+    assert page.title() == "episode page"
+
+
+def test_clear_filters_and_pages(page, server):
+    page.goto(f"{server}/-/search?q=teams&topic=Teams&kind=transcript")
+    results = page.locator("ol.kb-results > li.kb-result")
+    assert results.count() > 0
+    for item in results.all():
+        assert "Teams" in item.locator(".kb-topics").inner_text()
+    page.click("a.kb-clear")
+    page.wait_for_url(f"{server}/-/search?q=teams")
+    assert page.locator("h3.kb-count").inner_text().startswith("results 1–20 of 85")
+    page.click("a[rel=next]")
+    page.wait_for_url("**page=2")
+    assert page.locator("h3.kb-count").inner_text().startswith("results 21–40 of 85")
