@@ -15,6 +15,8 @@ from ingest.model import IngestError, IngestWarning
 
 from .build import BuildSummary, build_kb
 from .chunking import CHUNK_KINDS
+from .digest import FORMATS, render_export
+from .export import ExportError, ExportOptions, parse_date, parse_episodes
 from .facets import Filters
 from .search import Query, SearchError, knowledge_base, query_stems, snippet_parts
 from .topics import TaxonomyError
@@ -108,6 +110,42 @@ def format_result(rank: int, r: dict, stems: set[str]) -> str:
     if r["url"]:
         lines.append(f"   {r['url']}")
     return "\n".join(lines) + "\n"
+
+
+@cli.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False), help="Database to read")
+@click.option("-t", "--topic", "topics", multiple=True, help="Items on this topic (name or id; repeatable: any of them)")
+@click.option("--since", help="Items published on or after this date (YYYY-MM-DD or YYYY-MM)")
+@click.option("--until", help="Items published on or before this date (YYYY-MM-DD or YYYY-MM)")
+@click.option("--episodes", help="Episode numbers, a range such as 230-240 or one number")
+@click.option("-q", "--query", help="Items with passages matching this search; highlights are the best of them")
+@click.option("--highlights", default=3, show_default=True, type=click.IntRange(0, 20), help="Best passages per item")
+@click.option("-f", "--format", "fmt", default="jsonfeed", show_default=True, type=click.Choice(FORMATS),
+              help="JSON Feed 1.1, plain JSON, or a Markdown or HTML digest")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout")
+def export(db, topics, since, until, episodes, query, highlights, fmt, output):
+    """Export episodes and write-ups with their best passages, for a newsletter.
+
+    Example: kb export --topic MFA --since 2020-01 --format markdown -o mfa.md
+    """
+    try:
+        options = ExportOptions(
+            topics=tuple(topics), since=parse_date(since, "--since") if since else None,
+            until=parse_date(until, "--until") if until else None,
+            episodes=parse_episodes(episodes) if episodes else None, query=query, highlights=highlights,
+            filters={k: v for k, v in (("topics", list(topics)), ("since", since), ("until", until),
+                                       ("episodes", episodes), ("query", query)) if v},
+        )
+        text, count = render_export(knowledge_base(db), options, fmt)
+    except (ExportError, SearchError) as exc:
+        raise click.ClickException(str(exc))
+    if count == 0:
+        click.echo("No items matched; the export is empty.", err=True)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {count} item(s) to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
 
 
 @cli.command()

@@ -15,6 +15,7 @@ SQL functions:
 - kb_score(q, chunk_id)   the fused relevance score of one chunk for q
 - kb_snippet(text, q)     the part of text around the query's words
 - kb_mmss(seconds)        'MM:SS' (or 'H:MM:SS')
+- kb_export_item(document_id, topic, q, n)  one document as `kb export --format json` gives it
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from datasette.utils.asgi import BadRequest, NotFound
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from markupsafe import Markup, escape
 
+from .export import ExportOptions, document_item
 from .facets import FACETS, Filters
 from .search import (KnowledgeBase, Query, SearchError, knowledge_base, query_stems, result, snippet,
                      snippet_parts, top_ids)
@@ -85,6 +87,17 @@ def register_functions(conn, path: str) -> None:
     def kb_snippet(text, q):
         return snippet(text or "", query_stems(str(q or "")))
 
+    def kb_export_item(document_id, topic=None, q=None, n=3):
+        """The `kb export --format json` item of one document, as JSON (null: the query misses it)."""
+        kb = knowledge_base(path)
+        doc = kb.conn.execute("select * from documents where id = ?", (document_id,)).fetchone()
+        if doc is None:
+            return None
+        topics = (kb.topic(str(topic)).name,) if topic else ()
+        options = ExportOptions(topics=topics, query=q or None, highlights=max(0, min(int(n or 0), 20)))
+        found = document_item(kb, doc, topics, kb.scores(q) if q else None, options)
+        return json.dumps(found, ensure_ascii=False) if found else None
+
     conn.create_function("kb_search", 1, lambda q: kb_search(q))
     conn.create_function("kb_search", 2, kb_search)
     conn.create_function("kb_related", 1, lambda chunk_id: kb_related(chunk_id))
@@ -92,6 +105,7 @@ def register_functions(conn, path: str) -> None:
     conn.create_function("kb_score", 2, kb_score)
     conn.create_function("kb_snippet", 2, kb_snippet, deterministic=True)
     conn.create_function("kb_mmss", 1, mmss, deterministic=True)
+    conn.create_function("kb_export_item", 4, kb_export_item)
 
 
 @hookimpl

@@ -1,0 +1,152 @@
+"""Readable newsletter digests (Markdown and e-mail-safe HTML), grouped by topic, with a chart.
+
+The chart is an SVG heat map of passages per topic per item, drawn here from numbers, so nothing
+is fetched when it renders. Everything that comes from sources is escaped.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import json
+
+from .export import (ExportOptions, export_items, feed_title, link_html, resources_on, to_json, to_jsonfeed,
+                     topic_mentions)
+from .search import KnowledgeBase
+
+CELL_W, CELL_H, LABEL_W, HEADER_H = 30, 20, 230, 140
+LABEL_CHARS = 30
+
+
+def topic_groups(items: list[dict], options: ExportOptions) -> list[tuple[str, list[dict]]]:
+    """(topic, items) in digest order: the chosen topics; else each item under its main topic."""
+    chosen = options.filters.get("topics") or []
+    if chosen:
+        return [(t, [i for i in items if t in i["topics"]]) for t in chosen]
+    groups: dict[str, list[dict]] = {}
+    for i in items:
+        groups.setdefault(i["topics"][0] if i["topics"] else "Other", []).append(i)
+    return sorted(groups.items(), key=lambda g: (-len(g[1]), g[0]))
+
+
+def highlights_on(i: dict, topic: str) -> list[dict]:
+    on_topic = [h for h in i["highlights"] if topic in h["topics"]]
+    return on_topic or i["highlights"]
+
+
+def chart_svg(chart: dict) -> str:
+    """Heat map: one row per topic, one column per item, darker for more passages."""
+    columns, rows = chart["columns"], chart["rows"]
+    if not columns or not rows:
+        return ""
+    top = max((n for row in rows for n in row[1:]), default=0) or 1
+    width = LABEL_W + CELL_W * len(columns) + 150  # room for the last slanted label
+    height = HEADER_H + CELL_H * len(rows) + 4
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11" role="img">',
+           "<title>Passages per topic per episode</title>"]
+    for x, label in enumerate(columns):  # column labels slanted so long titles do not collide
+        cx, cy = LABEL_W + CELL_W * x + CELL_W // 2, HEADER_H - 6
+        out.append(f'<text x="{cx}" y="{cy}" transform="rotate(-40 {cx} {cy})">{html.escape(clip(label))}</text>')
+    for y, (topic, *counts) in enumerate(rows):
+        ty = HEADER_H + CELL_H * y
+        out.append(f'<text x="{LABEL_W - 6}" y="{ty + 14}" text-anchor="end">{html.escape(clip(topic))}</text>')
+        for x, n in enumerate(counts):
+            shade = 245 - int(170 * n / top)
+            fill = f"rgb({shade},{shade + 5 if shade < 250 else 250},255)" if n else "#f4f4f4"
+            out.append(f'<rect x="{LABEL_W + CELL_W * x}" y="{ty}" width="{CELL_W - 2}" height="{CELL_H - 2}" '
+                       f'fill="{fill}"/>')
+            if n:
+                out.append(f'<text x="{LABEL_W + CELL_W * x + CELL_W // 2 - 1}" y="{ty + 14}" '
+                           f'text-anchor="middle">{n}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def clip(label: str) -> str:
+    return label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1] + "…"
+
+
+def item_label(i: dict) -> str:
+    return f"Episode {i['episode']}: {i['title']}" if i["episode"] else i["title"]
+
+
+def to_markdown(items: list[dict], options: ExportOptions, chart: dict, resources: dict[str, list]) -> str:
+    """A digest to paste into a newsletter editor."""
+    lines = [f"# {md(feed_title(options))}", "", f"{len(items)} item(s)." if items else "Nothing matched.", ""]
+    svg = chart_svg(chart)
+    if svg:
+        data = base64.b64encode(svg.encode()).decode()
+        lines += [f"![Passages per topic per episode](data:image/svg+xml;base64,{data})", ""]
+        lines += markdown_table(chart) + [""]
+    for topic, group in topic_groups(items, options):
+        lines += [f"## {md(topic)}", ""]
+        for i in group:
+            lines.append(f"- **{md_link(item_label(i), i['url'])}**: {md(i['summary'])}")
+            for h in highlights_on(i, topic):
+                where = " ".join(p for p in (", ".join(md(p) for p in (h["speaker"], h["heading"]) if p),
+                                             md_link(h["time"], h["url"]) if h["time"] else "") if p)
+                lines.append(f"  - {where + ': ' if where else ''}“{md(h['snippet'])}”")
+        links = [md_link(r["label"], r["url"]) for _, r in resources.get(topic, [])]
+        if links:
+            lines += ["", f"Resources on {md(topic)}: " + "; ".join(links)]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def markdown_table(chart: dict) -> list[str]:
+    head = ["Topic", *chart["columns"]]
+    rows = [[md(str(v)) for v in row] for row in chart["rows"]]
+    return ["| " + " | ".join(map(md, head)) + " |", "|" + "---|" * len(head)] + ["| " + " | ".join(r) + " |" for r in rows]
+
+
+def md(text: str | None) -> str:
+    """Text safe inside Markdown: markup characters escaped, no raw HTML."""
+    text = " ".join((text or "").split())
+    for char in "\\`*_[]<>|#":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def md_link(label: str, url: str | None) -> str:
+    if url and url.lower().startswith(("http://", "https://")):
+        return f"[{md(label)}](<{url.replace('>', '%3E').replace(' ', '%20')}>)"
+    return md(label)
+
+
+def to_html(items: list[dict], options: ExportOptions, chart: dict, resources: dict[str, list]) -> str:
+    """A self-contained HTML digest that is safe to paste into an e-mail: inline styles, no scripts."""
+    e = html.escape
+    out = ['<div style="font-family:sans-serif;max-width:760px">', f"<h1>{e(feed_title(options))}</h1>",
+           f"<p>{len(items)} item(s).</p>" if items else "<p>Nothing matched.</p>", chart_svg(chart)]
+    for topic, group in topic_groups(items, options):
+        out.append(f"<h2>{e(topic)}</h2><ul>")
+        for i in group:
+            out.append(f"<li><strong>{link_html(item_label(i), i['url'])}</strong>: {e(i['summary'])}<ul>")
+            for h in highlights_on(i, topic):
+                where = " ".join(p for p in (e(", ".join(p for p in (h["speaker"], h["heading"]) if p)),
+                                             link_html(h["time"], h["url"]) if h["time"] else "") if p)
+                out.append(f"<li>{where + ': ' if where else ''}“{e(h['snippet'])}”</li>")
+            out.append("</ul></li>")
+        out.append("</ul>")
+        links = [link_html(r["label"], r["url"]) for _, r in resources.get(topic, [])]
+        if links:
+            out.append(f"<p>Resources on {e(topic)}: " + "; ".join(links) + "</p>")
+    out.append("</div>")
+    return "\n".join(part for part in out if part)
+
+
+FORMATS = ("jsonfeed", "json", "markdown", "html")
+
+
+def render_export(kb: KnowledgeBase, options: ExportOptions, fmt: str) -> tuple[str, int]:
+    """The export in one format, and how many items it holds."""
+    items = export_items(kb, options)
+    topics = tuple(options.filters.get("topics") or ())
+    chart = topic_mentions(kb, items, topics)
+    if fmt in ("jsonfeed", "json"):
+        data = (to_jsonfeed if fmt == "jsonfeed" else to_json)(items, options, chart)
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n", len(items)
+    groups = [t for t, _ in topic_groups(items, options)]
+    resources = {t: resources_on(t, items, kb) for t in groups if t != "Other"}
+    render = to_markdown if fmt == "markdown" else to_html
+    return render(items, options, chart, resources) + "\n", len(items)
