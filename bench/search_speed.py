@@ -4,19 +4,26 @@
 
 Prints one table. FTS5 here is the baseline a user would otherwise have: the same sources read and
 chunked by the same code, the chunk texts put in an FTS5 table (porter tokenizer) and nothing
-else, queried with every word OR-ed and ranked by bm25.
+else, queried with every word OR-ed and ranked by bm25. Over HTTP, kb is the plugin's
+/-/search.json page and fts5 is Datasette's own table search (`_search`, raw mode), which filters
+but does not rank. Builds run in child processes, so each one's peak memory is its own.
 """
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import random
 import re
 import resource
+import socket
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -78,6 +85,50 @@ def fts5_query(conn: sqlite3.Connection):
     return run
 
 
+def timed_child(target, *args) -> tuple[float, float]:
+    """Run target(*args) in a child process: (seconds, the child's peak RSS in MB)."""
+    began = time.perf_counter()
+    child = multiprocessing.get_context("fork").Process(target=target, args=args)
+    child.start()
+    child.join()
+    if child.exitcode:
+        sys.exit(f"{target.__name__} failed with exit code {child.exitcode}")
+    return time.perf_counter() - began, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_latencies(kb_db: Path, fts_db: Path, queries: list[str]) -> dict[str, tuple[float, float]]:
+    """p50/p95 of the search page's JSON and of Datasette's own FTS table search, over HTTP."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "datasette", "serve", "-i", str(kb_db), "-i", str(fts_db),
+                               "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):  # up to 10 s to start
+            try:
+                urllib.request.urlopen(f"{base}/-/versions.json", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        get = lambda url: urllib.request.urlopen(url, timeout=30).read()  # noqa: E731
+        kb_url = lambda q: f"{base}/-/search.json?" + urllib.parse.urlencode({"q": q})  # noqa: E731
+        fts_url = lambda q: f"{base}/fts/chunks.json?" + urllib.parse.urlencode(  # noqa: E731
+            {"_search": " OR ".join(f'"{w}"' for w in re.findall(r"\w+", q)), "_searchmode": "raw",
+             "_size": 10, "_shape": "array"})
+        for q in queries[:20]:
+            get(kb_url(q)), get(fts_url(q))
+        return {"kb": latencies(lambda q: get(kb_url(q)), queries),
+                "fts5": latencies(lambda q: get(fts_url(q)), queries)}
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chunks", type=int, default=10_000)
@@ -87,11 +138,9 @@ def main() -> None:
     work = args.workdir or Path(tempfile.mkdtemp(prefix="kb-bench-"))
     corpus = write_corpus(work / "corpus" / "dump.txt", args.chunks)
     kb_db, fts_db = work / "kb.db", work / "fts.db"
-    began = time.perf_counter()
-    summary = build_kb([corpus.parent], kb_db, ROOT / "topics.yml")
-    kb_build = time.perf_counter() - began
     fts_db.unlink(missing_ok=True)
-    fts_seconds = fts5_build(corpus.parent, fts_db)
+    fts_seconds, fts_peak = timed_child(fts5_build, corpus.parent, fts_db)
+    kb_build, kb_peak = timed_child(build_kb, [corpus.parent], kb_db, ROOT / "topics.yml")
     queries = sample_queries(kb_db, args.queries)
     began = time.perf_counter()
     kb = KnowledgeBase(kb_db)
@@ -99,15 +148,23 @@ def main() -> None:
     fts_run = fts5_query(sqlite3.connect(fts_db))
     latencies(lambda q: kb.search(Query(q, 10)), queries[:20])  # warm the caches of both alike
     latencies(fts_run, queries[:20])
-    kb_p50, kb_p95 = latencies(lambda q: kb.search(Query(q, 10)), queries)
-    fts_p50, fts_p95 = latencies(fts_run, queries)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    in_process = {"kb": latencies(lambda q: kb.search(Query(q, 10)), queries), "fts5": latencies(fts_run, queries)}
+    http = http_latencies(kb_db, fts_db, queries)
+    report(kb.n_chunks, len(queries), kb_open, {"kb": (kb_build, kb_peak, kb_db), "fts5": (fts_seconds, fts_peak, fts_db)},
+           in_process, http)
+
+
+def report(chunks, n_queries, kb_open, builds, in_process, http) -> None:
     mb = lambda p: p.stat().st_size / 2**20  # noqa: E731
-    print(f"chunks: {summary.chunks}, queries: {len(queries)}, open kb.db: {kb_open:.0f} ms, peak RSS {peak_mb:.0f} MB")
-    print(f"{'':8} {'build s':>8} {'size MB':>8} {'p50 ms':>8} {'p95 ms':>8}")
-    print(f"{'kb':8} {kb_build:8.1f} {mb(kb_db):8.1f} {kb_p50:8.2f} {kb_p95:8.2f}")
-    print(f"{'fts5':8} {fts_seconds:8.1f} {mb(fts_db):8.1f} {fts_p50:8.2f} {fts_p95:8.2f}")
-    print(f"ratios kb/fts5: build {kb_build / fts_seconds:.1f}x, p50 {kb_p50 / fts_p50:.2f}x, p95 {kb_p95 / fts_p95:.2f}x")
+    print(f"chunks: {chunks}, queries: {n_queries}, opening kb.db for search: {kb_open:.0f} ms")
+    print(f"{'':6} {'build s':>8} {'peak MB':>8} {'size MB':>8} {'p50 ms':>8} {'p95 ms':>8} {'http p50':>9} {'http p95':>9}")
+    for name in ("kb", "fts5"):
+        seconds, peak, path = builds[name]
+        (p50, p95), (h50, h95) = in_process[name], http[name]
+        print(f"{name:6} {seconds:8.1f} {peak:8.0f} {mb(path):8.1f} {p50:8.2f} {p95:8.2f} {h50:9.2f} {h95:9.2f}")
+    ratio = lambda i, metric: metric["kb"][i] / metric["fts5"][i]  # noqa: E731
+    print(f"ratios kb/fts5: build {builds['kb'][0] / builds['fts5'][0]:.1f}x, in process p50 {ratio(0, in_process):.2f}x "
+          f"p95 {ratio(1, in_process):.2f}x, http p50 {ratio(0, http):.2f}x p95 {ratio(1, http):.2f}x")
 
 
 if __name__ == "__main__":
