@@ -9,7 +9,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from ingest import load_sources
 from ingest.model import Document, IngestError
@@ -63,20 +63,24 @@ def build_kb(sources: list[str | Path], db_path: str | Path, topics_path: str | 
     )
 
 
-def analyse(chunks: list[Chunk], taxonomy: list[Topic]) -> list[list[str]]:
-    """Tag each chunk's topics and return its index terms: the per-chunk work, spread over the
-    machine's cores when there is enough of it (fork: the workers share the taxonomy)."""
+def analyse(chunks: list[Chunk], taxonomy: list[Topic]) -> Iterator[list[str]]:
+    """Each chunk's index terms, in order, tagging its topics on the way: the per-chunk work,
+    spread over the machine's cores when there is enough of it (fork: the workers share the
+    taxonomy). A generator, so the terms of all chunks are never in memory at once."""
     jobs = [(indexed_text(c), f"{c.heading or ''}\n{c.text}" if c.kind != "boilerplate" else None) for c in chunks]
     workers = min(os.cpu_count() or 1, 8)
     if workers > 1 and len(jobs) >= PARALLEL_FROM_CHUNKS and "fork" in multiprocessing.get_all_start_methods():
         with multiprocessing.get_context("fork").Pool(workers, _share_taxonomy, (taxonomy,)) as pool:
-            analysed = pool.map(_analyse_one, jobs, chunksize=256)
+            yield from _tagged(chunks, pool.imap(_analyse_one, jobs, chunksize=256))
     else:
         _share_taxonomy(taxonomy)
-        analysed = [_analyse_one(job) for job in jobs]
-    for chunk, (_, topic_ids) in zip(chunks, analysed):
+        yield from _tagged(chunks, map(_analyse_one, jobs))
+
+
+def _tagged(chunks: list[Chunk], analysed: Iterator[tuple[list[str], list[str]]]) -> Iterator[list[str]]:
+    for chunk, (chunk_terms, topic_ids) in zip(chunks, analysed):
         chunk.topics = topic_ids
-    return [chunk_terms for chunk_terms, _ in analysed]
+        yield chunk_terms
 
 
 _taxonomy: list[Topic] = []

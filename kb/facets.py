@@ -37,6 +37,7 @@ class FacetIndex:
         self.values: dict[str, list] = {name: [None] for name in FACETS}  # code 0: no value
         self.codes = {name: np.zeros(n_chunks + 1, dtype=np.int32) for name in FACETS if name != "topic"}
         self.labels: dict[str, str] = {}
+        self._topic_chunks: dict[str, np.ndarray] = {}
         lookup: dict[str, dict] = {name: {} for name in FACETS}
         sql = """select c.id, c.kind, c.document_id, c.speaker, d.year, d.title, d.episode
                  from chunks c join documents d on d.id = c.document_id"""
@@ -57,6 +58,13 @@ class FacetIndex:
             self.values[name].append(value)
         return lookup[value]
 
+    def chunks_with_topic(self, name: str) -> np.ndarray:
+        """Ids of the chunks tagged with a topic (by name), kept once asked for."""
+        if name not in self._topic_chunks:
+            code = self.code_of("topic", name)
+            self._topic_chunks[name] = self.topic_chunks[self.topic_codes == code] if code else self.topic_chunks[:0]
+        return self._topic_chunks[name]
+
     def code_of(self, name: str, value: str) -> int | None:
         for code, known in enumerate(self.values[name]):
             if known is not None and str(known) == str(value):
@@ -73,9 +81,8 @@ class FacetIndex:
             if wanted:
                 mask &= np.isin(self.codes[name], [c for c in wanted if c is not None])
         for value in filters.topic:
-            code = self.code_of("topic", value)
             has = np.zeros(n_chunks + 1, dtype=bool)
-            has[self.topic_chunks[self.topic_codes == code]] = True
+            has[self.chunks_with_topic(value)] = True
             mask &= has
         return mask
 

@@ -37,8 +37,8 @@ class Postings:
     idf: float
     df: int
     chunk_ids: np.ndarray
-    weights: np.ndarray
-    counts: np.ndarray
+    weights: np.ndarray  # L2-normalised TF-IDF, for the cosine
+    bm25: np.ndarray  # the term's BM25 contribution to each chunk
 
 
 @dataclass
@@ -66,6 +66,7 @@ class KnowledgeBase:
         except sqlite3.DatabaseError as exc:
             raise SearchError(f"{self.path}: not a kb.db built by 'kb build' ({exc})") from None
         self._postings: dict[str, Postings | None] = {}
+        self._query_topics: dict[str, list[Topic]] = {}
         self.mean_length = float(self.length[1:].mean()) if self.n_chunks else 1.0
         by_kind = np.array([KIND_WEIGHT.get(k, 1.0) for k in self.facets.values["kind"]], dtype=np.float32)
         self.weight = by_kind[self.facets.codes["kind"]]  # boilerplate and lists count for less
@@ -91,10 +92,16 @@ class KnowledgeBase:
             row = self.conn.execute(
                 "select idf, df, chunk_ids, weights, counts from terms where term = ?", (term,)
             ).fetchone()
-            self._postings[term] = Postings(
-                row[0], row[1], unpack_ids(row[2]), unpack_weights(row[3]), unpack_counts(row[4])
-            ) if row else None
+            self._postings[term] = self._make_postings(*row) if row else None
         return self._postings[term]
+
+    def _make_postings(self, idf: float, df: int, ids_blob: bytes, weights_blob: bytes, counts_blob: bytes) -> Postings:
+        """Unpacked postings with each chunk's BM25 weight for the term, which no query changes."""
+        ids = unpack_ids(ids_blob)
+        tf = unpack_counts(counts_blob).astype(np.float32)
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * self.length[ids] / self.mean_length)
+        bm25_idf = np.log(1 + (self.n_chunks - df + 0.5) / (df + 0.5))
+        return Postings(idf, df, ids, unpack_weights(weights_blob), bm25_idf * tf * (BM25_K1 + 1) / (tf + norm))
 
     def topic(self, value: str) -> Topic:
         found = resolve_topic(value, self.taxonomy)
@@ -107,7 +114,7 @@ class KnowledgeBase:
         """The query's index terms and their boosts: 1 for typed words, less for topic aliases."""
         typed = terms(text)
         boosts = {t: 1.0 for t in typed}
-        for topic in matched_topics(text, self.taxonomy):
+        for topic in self.query_topics(text):
             for phrase in topic.phrases():
                 for term in terms(phrase):
                     boosts.setdefault(term, EXPANSION_WEIGHT)
@@ -127,12 +134,8 @@ class KnowledgeBase:
         scores = np.zeros(self.n_chunks + 1, dtype=np.float32)
         for term, boost in boosts.items():
             found = self.postings(term)
-            if found is None:
-                continue
-            idf = np.log(1 + (self.n_chunks - found.df + 0.5) / (found.df + 0.5))
-            tf = found.counts.astype(np.float32)
-            norm = BM25_K1 * (1 - BM25_B + BM25_B * self.length[found.chunk_ids] / self.mean_length)
-            scores[found.chunk_ids] += boost * idf * tf * (BM25_K1 + 1) / (tf + norm)
+            if found is not None:
+                scores[found.chunk_ids] += boost * found.bm25
         return scores
 
     def scores(self, text: str) -> np.ndarray:
@@ -146,15 +149,21 @@ class KnowledgeBase:
     def topic_boost(self, text: str) -> np.ndarray | float:
         """Chunks tagged with a topic the query names rank higher: the taxonomy's patterns catch
         forms that words alone miss (misheard names, renamed products)."""
-        named = [t.name for t in matched_topics(text, self.taxonomy)]
+        named = [t.name for t in self.query_topics(text)]
         if not named or TOPIC_BOOST == 0:
             return 1.0
         tagged = np.zeros(self.n_chunks + 1, dtype=np.float32)
         for name in named:
-            code = self.facets.code_of("topic", name)
-            if code is not None:
-                tagged[self.facets.topic_chunks[self.facets.topic_codes == code]] += 1
+            tagged[self.facets.chunks_with_topic(name)] += 1
         return 1 + TOPIC_BOOST * tagged / len(named)
+
+    def query_topics(self, text: str) -> list[Topic]:
+        """The topics a query names (kept: ranking asks twice per query, paging asks again)."""
+        if text not in self._query_topics:
+            if len(self._query_topics) > 10_000:
+                self._query_topics.clear()
+            self._query_topics[text] = matched_topics(text, self.taxonomy)
+        return self._query_topics[text]
 
     def phrase_mask(self, text: str) -> np.ndarray | None:
         """Chunks that hold every "quoted phrase" of the query: all its word pairs, or its word."""

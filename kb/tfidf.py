@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
@@ -38,16 +38,16 @@ class TfidfIndex:
     term_counts: list[int]  # index terms per chunk: the document length for BM25
 
 
-def build_index(chunk_ids: list[int], chunk_terms: list[list[str]]) -> TfidfIndex:
-    """Fit TF-IDF on the chunks' index terms (`analysis.terms` of each text); return postings per
-    term and each chunk's top keywords."""
-    if not chunk_terms:
+def build_index(chunk_ids: list[int], chunk_terms: Iterable[list[str]]) -> TfidfIndex:
+    """Fit TF-IDF on the chunks' index terms (`analysis.terms` of each text, read once, in
+    chunk order); return postings per term and each chunk's top keywords."""
+    if not chunk_ids:
         return TfidfIndex([], [], [])
     counter = CountVectorizer(analyzer=list, dtype=np.int32)  # the terms are already made
     try:
         counts = counter.fit_transform(chunk_terms)
     except ValueError:  # no chunk has an index term (only stop words, or no letters at all)
-        return TfidfIndex([], [], [0] * len(chunk_terms))
+        return TfidfIndex([], [], [0] * len(chunk_ids))
     transformer = TfidfTransformer(sublinear_tf=True, norm="l2", smooth_idf=True)
     matrix = transformer.fit_transform(counts).astype(np.float32)
     vocabulary = counter.get_feature_names_out()
