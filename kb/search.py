@@ -23,6 +23,7 @@ BM25_K1, BM25_B = 1.2, 0.75
 # either alone (see the closing notes); scaling keeps it one pass over arrays, no sorting.
 COSINE_SHARE = 0.25
 TOPIC_BOOST = 0.3
+COVERAGE_WEIGHT = 1.0
 KIND_WEIGHT = {"boilerplate": 0.2, "resources": 0.7, "references": 0.7}
 SNIPPET_WORDS = 36
 PHRASE = re.compile(r'"([^"]+)"')
@@ -144,7 +145,19 @@ class KnowledgeBase:
         cosine = self.cosine(query_terms, boosts)
         bm25 = self.bm25(boosts)
         fused = COSINE_SHARE * scaled(cosine) + (1 - COSINE_SHARE) * scaled(bm25)
-        return fused * self.weight * self.topic_boost(text)
+        return fused * self.weight * self.topic_boost(text) * self.coverage(query_terms, boosts)
+
+    def coverage(self, query_terms: list[str], boosts: dict[str, float]) -> np.ndarray | float:
+        """1 plus the share of the typed words a chunk holds: passages with all the words beat
+        passages that repeat one of them (the 'coordination' factor)."""
+        typed = [t for t in dict.fromkeys(query_terms) if boosts.get(t) == 1.0 and " " not in t]
+        present = [found for t in typed if (found := self.postings(t)) is not None]
+        if len(present) < 2:
+            return 1.0
+        held = np.zeros(self.n_chunks + 1, dtype=np.float32)
+        for found in present:
+            held[found.chunk_ids] += 1
+        return 1 + COVERAGE_WEIGHT * held / len(present)
 
     def topic_boost(self, text: str) -> np.ndarray | float:
         """Chunks tagged with a topic the query names rank higher: the taxonomy's patterns catch

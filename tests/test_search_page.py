@@ -85,18 +85,17 @@ async def test_page_shows_ranked_results(ds):
     items = result_items(page)
     assert len(items) == 20
     assert page.select_one("h3.kb-count").text.split("(")[0].split() == ["results", "1–20", "of", "96"]
-    first = items[0]
+    first, second = items[0], items[1]
     assert first.select_one(".kb-title").text == "Need to Know podcast–Episode 234"
     assert first.select_one(".kb-episode").text == "Episode 234"
     assert first.select_one(".kb-speaker").text == "Robert Crane"
-    assert first.select_one("a.kb-time").text == "~07:11"  # estimated inside a longer turn
-    second = items[1]
-    assert second.select_one("a.kb-time").text == "08:49" and second.select_one("a.kb-time")["href"] == EPISODE_234
-    marked = [m.text.lower() for m in second.select(".kb-snippet mark")]
+    assert first.select_one("a.kb-time").text == "08:49" and first.select_one("a.kb-time")["href"] == EPISODE_234
+    assert second.select_one("a.kb-time").text == "~07:11"  # estimated inside a longer turn
+    marked = [m.text.lower() for m in first.select(".kb-snippet mark")]
     assert {"prices", "f1", "user"} <= set(marked), marked  # "per" is a stop word
-    assert "$4" in second.select_one(".kb-snippet").text
-    assert second.select_one("a.kb-related")["href"] == "/-/search?related=59"
-    chip = second.select_one("a.kb-chip")
+    assert "$4" in first.select_one(".kb-snippet").text
+    assert first.select_one("a.kb-related")["href"] == "/-/search?related=59"
+    chip = first.select_one("a.kb-chip")
     assert chip.text == "F1/F3 licensing"
     assert chip["href"] == "/-/search?q=F1+license+price+per+user&topic=F1%2FF3+licensing"
 
@@ -106,7 +105,7 @@ async def test_json_results_and_facets(ds):
     assert (data["query"], data["total"], data["offset"], data["limit"], data["page"], data["pages"]) == (
         "F1 license price per user", 96, 0, 20, 1, 5)
     assert data["next_url"] == "/-/search.json?q=F1+license+price+per+user&page=2" and data["previous_url"] is None
-    top = data["results"][1]
+    top = data["results"][0]
     assert (top["episode"], top["speaker"], top["time"], top["start_estimated"], top["url"]) == (
         234, "Robert Crane", "08:49", False, EPISODE_234)
     assert set(data["facets"]) == {"topic", "kind", "document", "speaker", "year"}
