@@ -4,7 +4,7 @@ Episodes have show notes, a Resources list and an hour-long Otter-style transcri
 are about one chunk each, so `--chunks N` gives roughly N chunks. Words come from the bundled
 corpus, so term statistics look like the real thing.
 
-    python bench/synthetic_corpus.py --chunks 100000 --out /tmp/synthetic/dump.txt
+    python bench/synthetic_corpus.py --chunks 100000 --out /tmp/synthetic
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SPEAKERS = ["Robert Crane", "Brenton Johnson", "Tim O’Neill", "Leigh Wood", "Marc Kean", "Unknown Speaker"]
 TURNS_PER_EPISODE = 100
+EPISODES_PER_FILE = 50
 
 
 def vocabulary(corpus: Path) -> list[str]:
@@ -47,22 +48,26 @@ def episode(rng: random.Random, words: list[str], number: int) -> str:
     return "\n\n".join(lines)
 
 
-def write_corpus(out: Path, chunks: int, seed: int = 7) -> Path:
+def write_corpus(folder: Path, chunks: int, seed: int = 7) -> Path:
+    """Dump files of EPISODES_PER_FILE episodes each in `folder`, as a blog export would split them."""
     rng = random.Random(seed)
     words = vocabulary(ROOT / "corpus" / "need-to-know-dump.txt")
     episodes = max(1, chunks // (TURNS_PER_EPISODE + 2))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", encoding="utf-8") as f:
-        for n in range(episodes):
-            f.write(episode(rng, words, 1000 + n) + "\n\n\n")
-    return out
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("dump-*.txt"):
+        old.unlink()
+    for first in range(0, episodes, EPISODES_PER_FILE):
+        with (folder / f"dump-{first // EPISODES_PER_FILE:04d}.txt").open("w", encoding="utf-8") as f:
+            for n in range(first, min(first + EPISODES_PER_FILE, episodes)):
+                f.write(episode(rng, words, 1000 + n) + "\n\n\n")
+    return folder
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chunks", type=int, default=10_000, help="about how many chunks")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--out", type=Path, required=True, help="file to write")
+    parser.add_argument("--out", type=Path, required=True, help="folder to write the dump files in")
     args = parser.parse_args()
     print(write_corpus(args.out, args.chunks, args.seed))
 
