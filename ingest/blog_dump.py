@@ -32,7 +32,8 @@ LISTEN_CUE = re.compile(r"\blisten\b.*\b(at|here)\s*:?\s*$", re.I)
 BOILERPLATE = re.compile(
     r"subscribe via|itunes\.apple\.com|available on stitcher|stitcher\.com|give the show a rating"
     r"|take a listen and let us know|listen directly to this episode|you have been listening to"
-    r"|recorded using microsoft teams|produced with camtasia",
+    r"|recorded using microsoft teams|produced with camtasia"
+    r"|sponsored by|brought to you by|thanks to our sponsor",
     re.I,
 )
 LONG_PARAGRAPH_WORDS = 20
