@@ -45,10 +45,11 @@ class FacetIndex:
             for name, value in (("kind", kind), ("document", document), ("speaker", speaker), ("year", year)):
                 self.codes[name][chunk_id] = self._code(lookup[name], name, value)
             self.labels[document] = f"Episode {episode}: {title}" if episode else title
-        pairs = conn.execute("""select ct.chunk_id, t.name from chunk_topics ct join topics t on t.id = ct.topic_id
-                                order by ct.chunk_id""").fetchall()
+        names = dict(conn.execute("select id, name from topics"))
+        pairs = conn.execute("select chunk_id, topic_id from chunk_topics").fetchall()  # no join: much faster
         self.topic_chunks = np.array([p[0] for p in pairs], dtype=np.int32)
-        self.topic_codes = np.array([self._code(lookup["topic"], "topic", p[1]) for p in pairs], dtype=np.int32)
+        self.topic_codes = np.array([self._code(lookup["topic"], "topic", names[p[1]]) for p in pairs],
+                                    dtype=np.int32)
 
     def _code(self, lookup: dict, name: str, value) -> int:
         if value is None:
