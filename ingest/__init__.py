@@ -1,8 +1,10 @@
 """Read sources into Documents. One module per format, one entry point: `load_sources`.
 
-A format module has `name`, `sniff(path, text) -> bool` and `parse(path, text) -> list[Document]`.
-`FORMATS` is tried in order; the first module whose `sniff` accepts the text parses it, so more
-specific formats (HTML, RSS, VTT, SRT, JSON transcripts, audio) go before the plain-text dump.
+A format module has `name`, `sniff(path, text) -> bool` and `parse(path, text) -> list[Document]`,
+and may set `markup = True` (its declared charset is honoured) or `encoding_fallback` (the codec to
+read bytes that are not UTF-8 with). `FORMATS` is tried in order; the first module whose `sniff`
+accepts the start of the text parses it, so the formats are detected by content, whatever the
+file is called, and the plain-text dump, which accepts any text, comes last.
 """
 from __future__ import annotations
 
@@ -10,14 +12,21 @@ import os
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from . import blog_dump
+from . import audio, blog_dump, feed, json_transcript, otter_text, srt, webvtt, wordpress
+from .encoding import check_binary, decode, sniff_text
+from .fetch import MAX_BYTES, fetch, is_url, too_large
+from .merge import merge_documents
 from .model import Document, IngestError, Resource, Segment, TranscriptParseError
 
 __all__ = ["Document", "IngestError", "Resource", "Segment", "TranscriptParseError", "load_sources"]
 
-FORMATS = [blog_dump]
+FORMATS = [feed, wordpress, webvtt, srt, json_transcript, otter_text, blog_dump]
 # In a folder, only files with these endings are read (a file named directly is always read).
-SOURCE_SUFFIXES = {".txt", ".text", ".md", ""}
+SOURCE_SUFFIXES = {".txt", ".text", ".md", "", ".html", ".htm", ".xml", ".rss", ".atom", ".vtt", ".srt", ".json",
+                   *audio.SUFFIXES}
+# Binary formats are known by their file name and parse the file from its path (`parse(path, None)`):
+# their bytes are not text, and an episode's audio may be larger than MAX_BYTES.
+BINARY_FORMATS = [audio]
 
 
 def iter_source_files(sources: Iterable[str | os.PathLike]) -> Iterator[Path]:
@@ -40,47 +49,89 @@ def iter_source_files(sources: Iterable[str | os.PathLike]) -> Iterator[Path]:
             yield path
 
 
-def read_text(path: Path) -> str:
-    """The file's text as UTF-8, or an IngestError that says what is wrong with it."""
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, or an IngestError when it cannot be read or is too large to be a source."""
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise IngestError(f"file is {too_large(size, MAX_BYTES)}", str(path))
+        return path.read_bytes()
     except OSError as exc:
         raise IngestError(f"cannot read the file: {exc.strerror}", str(path)) from None
+
+
+def read_text(path: Path) -> str:
+    """The file's text as UTF-8, or an IngestError that says what is wrong with it."""
+    data = read_bytes(path)
+    check_text(data, str(path))
+    return decode(data, str(path))
+
+
+def check_text(data: bytes, name: str) -> None:
     if not data.strip():
-        raise IngestError("file is empty", str(path))
-    if b"\x00" in data[:65536]:
-        raise IngestError("binary file, not text (it contains NUL bytes)", str(path))
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise IngestError("not valid UTF-8 text; save the file as UTF-8", str(path), line) from None
-    return text.removeprefix("\ufeff")
+        raise IngestError("file is empty", name)
+    check_binary(data, name)
+
+
+def detect(name: str, data: bytes):
+    """The format module whose `sniff` accepts the start of the text."""
+    sample = sniff_text(data)
+    return next(fmt for fmt in FORMATS if fmt.sniff(name, sample))
 
 
 def parse_file(path: Path) -> list[Document]:
     """Detect the format of one file and parse it."""
-    text = read_text(path)
-    for fmt in FORMATS:
-        if fmt.sniff(str(path), text):
-            return fmt.parse(str(path), text)
-    raise IngestError("unrecognised format", str(path))
+    for fmt in BINARY_FORMATS:
+        if fmt.sniff(str(path), None):
+            documents = fmt.parse(str(path), None)
+            for doc in documents:
+                doc.format = fmt.name
+            return documents
+    return parse_bytes(str(path), read_bytes(path))
+
+
+def parse_bytes(name: str, data: bytes, content_type: str | None = None) -> list[Document]:
+    """Detect the format of a source's bytes (a file's, or a URL's with its Content-Type) and parse them."""
+    check_text(data, name)
+    fmt = detect(name, data)
+    text = decode(data, name, markup=getattr(fmt, "markup", False),
+                  fallback=getattr(fmt, "encoding_fallback", None), content_type=content_type)
+    if not text.strip():
+        raise IngestError("file is empty", name)
+    try:
+        documents = fmt.parse(name, text)
+    except RecursionError:
+        raise IngestError("too deeply nested to read", name) from None
+    for doc in documents:
+        doc.format = fmt.name
+        if fmt is blog_dump and doc.kind == "episode":
+            doc.listen_url = doc.listen_url or doc.url  # the dump's episode URL is its "Listen at" link
+    return documents
 
 
 def load_sources(
     sources: Iterable[str | os.PathLike],
     on_file: Callable[[Path], None] | None = None,
 ) -> list[Document]:
-    """Parse every source file; ids are made unique across files by a numeric suffix."""
+    """Parse every source (file, folder or http(s) URL), merge what describes the same episode or
+    post, and make ids unique by a numeric suffix."""
     documents: list[Document] = []
     for source in sources:
+        if is_url(source):
+            if on_file:
+                on_file(source)
+            data, content_type = fetch(str(source))
+            for doc in parse_bytes(str(source), data, content_type):
+                doc.source = str(source)
+                documents.append(doc)
+            continue
         for path in iter_source_files([source]):
             if on_file:
                 on_file(path)
             for doc in parse_file(path):
                 doc.source = source_name(path, Path(source))
                 documents.append(doc)
-    return unique_ids(documents)
+    return unique_ids(merge_documents(documents))
 
 
 def source_name(path: Path, source: Path) -> str:

@@ -40,6 +40,17 @@ class Segment:
     start: float | None = None  # seconds from the start of the audio (transcripts)
     end: float | None = None
     line: int | None = None  # line in the source file, for error messages and provenance
+    words: list[Word] | None = None  # word timestamps, where the transcript has them
+
+
+@dataclass
+class Word:
+    """One word of a transcript with its own timestamps (whisper-timestamped, whisper word_timestamps)."""
+
+    word: str
+    start: float | None = None
+    end: float | None = None
+    confidence: float | None = None
 
 
 @dataclass
@@ -64,6 +75,13 @@ class Document:
     audio_url: str | None = None
     published: str | None = None  # ISO date where the source gives one
     line: int | None = None
+    listen_url: str | None = None  # the episode's page on the podcast host ("Listen at:")
+    audio_type: str | None = None  # MIME type of audio_url, from the feed's enclosure
+    duration_seconds: int | None = None
+    tags: list[str] = field(default_factory=list)  # categories and tags, in source order
+    transcript_urls: list[str] = field(default_factory=list)  # the feed's <podcast:transcript> links
+    format: str | None = None  # the ingest module that read it (set by ingest.parse_file)
+    sources: list[str] = field(default_factory=list)  # every source merged into this document
     segments: list[Segment] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
 

@@ -23,6 +23,8 @@ TABLES = {
         "id": str, "kind": str, "title": str, "episode": int, "published": str, "year": int,
         "url": str, "audio_url": str, "source": str, "line": int, "content_hash": str,
         "description": str, "topics": str, "chunk_count": int, "resource_count": int,
+        "listen_url": str, "audio_type": str, "duration_seconds": int, "tags": str, "transcript_url": str,
+        "format": str, "sources": str,
     }, pk="id"),
     "chunks": dict(columns={
         "id": int, "document_id": str, "kind": str, "ordinal": int, "heading": str, "speaker": str,
@@ -116,6 +118,7 @@ def write_kb(db: sqlite_utils.Database, documents: list[Document], chunks: list[
             (n, p.term, p.df, round(p.idf, 6), pack(p.chunk_ids, ID_DTYPE), pack(p.weights, WEIGHT_DTYPE),
              pack(p.counts, COUNT_DTYPE)) for n, p in enumerate(index.postings, 1)))
         bulk_insert(db, "chunk_keywords", index.keywords)
+        bulk_insert(db, "words", word_rows(chunks))
         db["kb_meta"].insert_all([
             {"key": "schema_version", "value": str(SCHEMA_VERSION)},
             {"key": "chunk_count", "value": str(len(chunks))},
@@ -144,6 +147,10 @@ def document_rows(documents: list[Document], doc_info: dict[str, dict], names: d
             "content_hash": info.get("content_hash"), "description": info.get("description"),
             "topics": json.dumps([names[t] for t in info.get("topics", [])], ensure_ascii=False), "chunk_count": info.get("chunk_count", 0),
             "resource_count": len(doc.resources),
+            "listen_url": doc.listen_url, "audio_type": doc.audio_type, "duration_seconds": doc.duration_seconds,
+            "tags": json.dumps(doc.tags, ensure_ascii=False),
+            "transcript_url": doc.transcript_urls[0] if doc.transcript_urls else None,
+            "format": doc.format, "sources": json.dumps(doc.sources or [doc.source], ensure_ascii=False),
         }
 
 
@@ -155,6 +162,15 @@ def chunk_rows(chunks: list[Chunk], term_counts: list[int], names: dict[str, str
             "start_estimated": int(c.start_estimated), "time": mmss(c.start), "text": c.text,
             "word_count": c.word_count, "term_count": n_terms, "topics": json.dumps([names[t] for t in c.topics], ensure_ascii=False), "url": c.url,
         }
+
+
+def word_rows(chunks: list[Chunk]) -> Iterator[tuple]:
+    """(id, chunk_id, word, start, end, confidence) for the timed words of audio transcripts."""
+    n = 0
+    for chunk_id, chunk in enumerate(chunks, 1):
+        for w in chunk.words or ():
+            n += 1
+            yield (n, chunk_id, w.word, w.start, w.end, w.confidence)
 
 
 def resource_rows(documents: list[Document]) -> Iterator[dict]:

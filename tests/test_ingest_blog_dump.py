@@ -267,7 +267,8 @@ def test_missing_path_and_empty_folder(tmp_path):
     (tmp_path / "dumps" / ".DS_Store").write_bytes(b"x")
     with pytest.raises(IngestError) as exc:
         ingest.load_sources([tmp_path / "dumps"])
-    assert str(exc.value) == f"{tmp_path / 'dumps'}: folder holds no source files (.md, .text, .txt, no ending)"
+    assert str(exc.value) == (f"{tmp_path / 'dumps'}: folder holds no source files "
+                              "(.atom, .htm, .html, .json, .md, .rss, .srt, .text, .txt, .vtt, .xml, no ending)")
 
 
 def test_folder_skips_files_that_are_not_sources(tmp_path):

@@ -1,0 +1,150 @@
+"""Bytes -> text: byte-order marks, declared charsets, Windows-1252 fallbacks, NULs and mojibake.
+
+Sources come from many tools: a WordPress export declares windows-1252, an SRT from an old editor
+is Windows-1252 without saying so, a copy-paste turned ’ into â€™. Every parser gets clean str.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+import warnings
+
+from .model import IngestError, IngestWarning
+
+BOMS = [
+    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+]
+# Browsers read these labels as Windows-1252 (WHATWG Encoding), and so do we: 0x92 is ’, not a control.
+AS_WINDOWS_1252 = {"latin-1", "latin1", "iso-8859-1", "iso8859-1", "l1", "ascii", "us-ascii", "cp819", "iso-ir-100"}
+META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]{1,40})", re.I)
+XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([A-Za-z0-9_.:-]{1,40})[\"']")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+BINARY_CONTROL_SHARE = 0.05  # more control bytes than this in the first 64 KiB: not a text file
+SAMPLE = 65536
+
+
+def bom_encoding(data: bytes) -> tuple[str | None, int]:
+    for bom, name in BOMS:
+        if data.startswith(bom):
+            return name, len(bom)
+    return None, 0
+
+
+def check_binary(data: bytes, path: str) -> None:
+    """Audio, images and other binaries are refused; a text file with a stray NUL is not."""
+    if bom_encoding(data)[0] in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
+        return
+    sample = data[:SAMPLE]
+    controls = sum(sample.count(bytes([b])) for b in (*range(0, 9), *range(14, 32)))
+    if controls > BINARY_CONTROL_SHARE * len(sample):
+        raise IngestError("binary file, not text (it contains NUL bytes)", path)
+
+
+def declared_charset(data: bytes, content_type: str | None = None) -> str | None:
+    """The charset an HTTP header, an XML declaration or an HTML <meta> declares, if any."""
+    match = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", content_type or "", re.I)
+    if match:
+        return match.group(1)
+    head = data[:4096]
+    for pattern in (XML_ENCODING, META_CHARSET):
+        found = pattern.search(head)
+        if found:
+            return found.group(1).decode("ascii")
+    return None
+
+
+def codec_for(label: str | None) -> str | None:
+    if not label:
+        return None
+    label = label.strip().lower()
+    if label in AS_WINDOWS_1252:
+        return "cp1252"
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def sniff_text(data: bytes) -> str:
+    """A lenient decoding of the start of a file, good enough to recognise its format."""
+    encoding, skip = bom_encoding(data)
+    return data[skip:skip + SAMPLE].decode(encoding or "utf-8", errors="replace")
+
+
+def decode(data: bytes, path: str, *, markup: bool = False, fallback: str | None = None,
+           content_type: str | None = None) -> str:
+    """Text from bytes. A byte-order mark wins; markup (HTML, XML) then honours its declared charset;
+    otherwise UTF-8, and, where `fallback` is given, that codec when the bytes are not UTF-8.
+    Control characters are dropped (with a warning naming the line) and mojibake is repaired."""
+    encoding, skip = bom_encoding(data)
+    body = data[skip:]
+    declared = codec_for(declared_charset(body, content_type)) if markup and not encoding else None
+    if markup:
+        fallback = fallback or "cp1252"  # an undeclared or wrongly declared page: what browsers assume
+    text = None
+    for codec in filter(None, (encoding or declared, "utf-8", fallback)):
+        try:
+            text = body.decode(codec)
+            break
+        except UnicodeDecodeError as exc:
+            if codec == "utf-8" and not fallback:
+                line = body[: exc.start].count(b"\n") + 1
+                raise IngestError("not valid UTF-8 text; save the file as UTF-8", path, line) from None
+            if codec == fallback:
+                text = body.decode(codec, errors="replace")
+                break
+    assert text is not None
+    if fallback and codec == fallback and codec not in ("utf-8", encoding, declared):
+        warnings.warn(IngestWarning(f"{path}: not valid UTF-8; read as {codec_label(codec)}"))
+    return repair_mojibake(drop_controls(text, path))
+
+
+def codec_label(codec: str) -> str:
+    return "Windows-1252" if codec == "cp1252" else codec
+
+
+def drop_controls(text: str, path: str) -> str:
+    found = CONTROL.search(text)
+    if not found:
+        return text
+    line = text.count("\n", 0, found.start()) + 1
+    warnings.warn(IngestWarning(f"{path}, line {line}: control characters (such as NUL) were removed"))
+    return CONTROL.sub("", text)
+
+
+def _mojibake_pattern() -> re.Pattern:
+    """UTF-8 bytes read as Windows-1252: a lead character (Â..ô) then 1-3 continuation characters,
+    each the Windows-1252 (or Latin-1, for its five holes) reading of a byte 0x80-0xBF."""
+    def char(b: int) -> str:
+        try:
+            return bytes([b]).decode("cp1252")
+        except UnicodeDecodeError:
+            return chr(b)
+    cont = "".join(re.escape(char(b)) for b in range(0x80, 0xC0))
+    c = f"[{cont}]"
+    return re.compile(f"[\u00c2-\u00df]{c}|[\u00e0-\u00ef]{c}{{2}}|[\u00f0-\u00f4]{c}{{3}}")
+
+
+MOJIBAKE = _mojibake_pattern()
+
+
+def _to_bytes(text: str) -> bytes:
+    return b"".join(ch.encode("cp1252") if ord(ch) > 0xFF or ch.encode("cp1252", "ignore") else bytes([ord(ch)])
+                    for ch in text)
+
+
+def _unmangle(match: re.Match) -> str:
+    try:
+        return _to_bytes(match.group(0)).decode("utf-8")
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        return match.group(0)
+
+
+def repair_mojibake(text: str) -> str:
+    """'â€™' -> '’', 'Ã©' -> 'é': UTF-8 that was once decoded as Windows-1252 (twice, at worst)."""
+    for _ in range(2):
+        if not MOJIBAKE.search(text):
+            break
+        text = MOJIBAKE.sub(_unmangle, text)
+    return text

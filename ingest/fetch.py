@@ -1,0 +1,66 @@
+"""http(s) URLs as sources: fetched once per build, with a time limit, a size limit and clear errors."""
+from __future__ import annotations
+
+import http.client
+import re
+import socket
+import time
+import urllib.error
+import urllib.request
+
+from .model import IngestError
+
+TIMEOUT_SECONDS = 30.0  # for the whole download, not just each read
+MAX_BYTES = 32 * 1024 * 1024
+USER_AGENT = "need-to-know-kb (+kb build)"
+URL_SOURCE = re.compile(r"^https?://", re.I)
+
+
+def is_url(source: object) -> bool:
+    return bool(URL_SOURCE.match(str(source)))
+
+
+def fetch(url: str, timeout: float | None = None, max_bytes: int | None = None) -> tuple[bytes, str | None]:
+    """The body and Content-Type of `url`, or an IngestError that says why not."""
+    timeout = TIMEOUT_SECONDS if timeout is None else timeout
+    max_bytes = MAX_BYTES if max_bytes is None else max_bytes
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+    deadline = time.monotonic() + timeout
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            length = response.headers.get("Content-Length")
+            if length and length.isdigit() and int(length) > max_bytes:
+                raise IngestError(too_large(int(length), max_bytes), url)
+            data = read_limited(response, url, deadline, timeout, max_bytes)
+            return data, response.headers.get("Content-Type")
+    except urllib.error.HTTPError as exc:
+        raise IngestError(f"cannot fetch the URL: HTTP {exc.code} {exc.reason}", url) from None
+    except urllib.error.URLError as exc:
+        why = exc.reason
+        if isinstance(why, (socket.timeout, TimeoutError)):
+            raise IngestError(f"cannot fetch the URL: no answer within {timeout:g} s", url) from None
+        raise IngestError(f"cannot fetch the URL: {getattr(why, 'strerror', None) or why}", url) from None
+    except (socket.timeout, TimeoutError):
+        raise IngestError(f"cannot fetch the URL: no answer within {timeout:g} s", url) from None
+    except (http.client.HTTPException, OSError, ValueError) as exc:
+        raise IngestError(f"cannot fetch the URL: {exc or type(exc).__name__}", url) from None
+
+
+def read_limited(response, url: str, deadline: float, timeout: float, max_bytes: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        if time.monotonic() > deadline:
+            raise IngestError(f"cannot fetch the URL: the download took longer than {timeout:g} s", url)
+        chunk = response.read(65536)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > max_bytes:
+            raise IngestError(too_large(size, max_bytes, at_least=True), url)
+        chunks.append(chunk)
+
+
+def too_large(size: int, limit: int, at_least: bool = False) -> str:
+    return (f"too large: {'more than ' if at_least else ''}{size / 1048576:.1f} MB "
+            f"(a source may hold at most {limit / 1048576:.0f} MB)")

@@ -1,0 +1,154 @@
+"""What the transcript formats (WebVTT, SRT, JSON, Otter text files) share: cue times, turns, and
+the Document a transcript file becomes."""
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from .model import Document, IngestWarning, Segment, TranscriptParseError, Word, slugify
+
+# 'HH:MM:SS.mmm', 'H:MM:SS,mmm' (SRT), 'MM:SS.mmm'; hours may pass 99, minutes alone may pass 59.
+CUE_TIME = re.compile(r"^(?:(?P<h>\d{1,5}):)?(?P<m>\d{1,4}):(?P<s>\d{2})(?:[.,](?P<ms>\d{1,3}))?$")
+TURN_WORDS = 200  # consecutive cues of one speaker join into a turn up to this size (chunks hold 250)
+TURN_GAP_SECONDS = 5.0  # a longer silence between two cues of one speaker starts a new turn
+EPISODE_IN_NAME = re.compile(r"(?<![a-z])(?:episode|ep|e)[\s._-]*#?0*(\d{1,5})(?!\d)", re.I)
+
+
+@dataclass
+class Cue:
+    """One timed piece of a transcript, before consecutive cues of a speaker are joined."""
+
+    text: str
+    start: float | None
+    end: float | None
+    speaker: str | None = None
+    line: int | None = None
+    words: list[Word] = field(default_factory=list)
+
+
+def parse_cue_time(stamp: str) -> float | None:
+    """Seconds from a cue timestamp ('01:02:03.500' -> 3723.5, '75:30,250' -> 4530.25); None if malformed."""
+    match = CUE_TIME.match(stamp.strip())
+    if not match or (match["h"] and int(match["m"]) >= 60) or int(match["s"]) >= 60:
+        return None
+    seconds = int(match["h"] or 0) * 3600 + int(match["m"]) * 60 + int(match["s"])
+    if match["ms"]:
+        seconds += int(match["ms"].ljust(3, "0")) / 1000
+    return round(seconds, 3)
+
+
+def check_times(cue: Cue, path: str) -> Cue:
+    """A cue that ends before it starts keeps its start and loses its end, with a warning."""
+    if cue.start is not None and cue.end is not None and cue.end < cue.start:
+        warnings.warn(IngestWarning(f"{path}, line {cue.line}: cue ends before it starts; its end time was dropped"))
+        cue.end = None
+    return cue
+
+
+def join_cues(cues: list[Cue]) -> list[Segment]:
+    """Consecutive cues of one speaker become one turn (first cue's start, last cue's end), cut at a
+    cue boundary once a turn holds TURN_WORDS words, so every turn keeps an exact start."""
+    turns: list[Segment] = []
+    for cue in cues:
+        text = " ".join(cue.text.split())
+        if not text:
+            continue
+        last = turns[-1] if turns else None
+        if (last is not None and last.speaker == cue.speaker and continues(last, cue)
+                and len(last.text.split()) + len(text.split()) <= TURN_WORDS):
+            last.text = f"{last.text} {text}"
+            last.end = cue.end if cue.end is not None else last.end
+            if cue.words:
+                last.words = (last.words or []) + cue.words
+        else:
+            turns.append(Segment("transcript", text, speaker=cue.speaker, start=cue.start, end=cue.end,
+                                 line=cue.line, words=list(cue.words) or None))
+    return turns
+
+
+def continues(turn: Segment, cue: Cue) -> bool:
+    """Whether a cue goes on from the turn before it: no long silence, and time does not go back."""
+    if cue.start is None or turn.start is None:
+        return cue.start is None and turn.start is None
+    last = turn.end if turn.end is not None else turn.start
+    return turn.start <= cue.start and cue.start - last <= TURN_GAP_SECONDS
+
+
+def name_of(path: str) -> str:
+    """The file name of a path or URL, without query or fragment ('https://x/e/234.vtt?a=1' -> '234.vtt')."""
+    if re.match(r"^https?://", path, re.I):
+        path = unquote(urlsplit(path).path)
+    return PurePosixPath(path.replace("\\", "/")).name
+
+
+def episode_from_name(path: str) -> int | None:
+    """'234.vtt', 'episode-234.srt', 'NTK_E234.json', 'need-to-know-234-transcript.vtt' -> 234.
+    A name with several numbers and no 'episode'/'ep' before one of them names no episode."""
+    stem = name_of(path).rsplit(".", 1)[0]
+    found = EPISODE_IN_NAME.search(stem)
+    if found:
+        return int(found.group(1))
+    numbers = [t for t in re.split(r"[^A-Za-z0-9]+", stem) if t.isdigit() and len(t) <= 5]
+    if len(numbers) == 1 and not 1900 <= int(numbers[0]) <= 2100:  # a year is not an episode
+        return int(numbers[0])
+    return None
+
+
+def transcript_document(path: str, turns: list[Segment], title: str | None = None) -> Document:
+    """A transcript file as a document: an episode when its name (or title) carries the number."""
+    if not turns:
+        raise TranscriptParseError("transcript has no text", path, 1)
+    episode = episode_from_name(path)
+    if episode is None and title:
+        found = EPISODE_IN_NAME.search(title)
+        episode = int(found.group(1)) if found else None
+    stem = name_of(path).rsplit(".", 1)[0]
+    if episode is not None:
+        doc_id, default_title = f"episode-{episode}", f"Episode {episode} transcript"
+    else:
+        doc_id, default_title = slugify(stem), f"{re.sub(r'[_-]+', ' ', stem).strip() or 'Untitled'} (transcript)"
+    doc = Document(doc_id, "episode", title or default_title, path, episode=episode, line=turns[0].line)
+    doc.segments = turns
+    return doc
+
+
+TIMING = re.compile(r"^\s*(?P<start>\S+)\s*-->\s*(?P<end>\S+)(?:\s.*)?$")
+SPEAKER_PREFIX = re.compile(r"^(?:-\s*)?(?:\[(?P<bracket>[^\]]{1,60})\]:?|(?P<name>[^:\[\]]{1,60}?)\s*:)\s+(?P<text>\S.*)$")
+
+
+def speaker_prefix(text: str) -> tuple[str | None, str]:
+    """('Robert Crane', 'Hello') from 'Robert Crane: Hello' or '[Robert Crane] Hello'; (None, text) otherwise."""
+    from .otter import looks_like_name  # the same notion of a name as Otter turn headers
+
+    match = SPEAKER_PREFIX.match(text)
+    if match:
+        name = (match["bracket"] or match["name"] or "").strip()
+        if name and len(name.split()) <= 5 and not re.search(r"https?$|[/@]", name) and looks_like_name(name):
+            return name, match["text"]
+    return None, re.sub(r"^-\s+", "", text)
+
+
+def timed_blocks(text: str, path: str) -> list[tuple[int, float, float | None, list[str]]]:
+    """(line, start, end, text lines) for each 'START --> END' line and the text under it, which runs
+    to the next blank line; a malformed time is an error naming its line."""
+    lines = text.splitlines()
+    blocks = []
+    for i, line in enumerate(lines):
+        if "-->" not in line:
+            continue
+        match = TIMING.match(line)
+        start = parse_cue_time(match["start"]) if match else None
+        end = parse_cue_time(match["end"]) if match else None
+        if start is None or end is None:
+            raise TranscriptParseError(
+                f"malformed cue time {line.strip()[:80]!r} (expected 'HH:MM:SS.mmm --> HH:MM:SS.mmm')", path, i + 1)
+        body = []
+        for following in lines[i + 1:]:
+            if not following.strip() or "-->" in following:
+                break
+            body.append(following.strip())
+        blocks.append((i + 1, start, end, body))
+    return blocks

@@ -1,0 +1,130 @@
+"""WordPress pages (HTML, beautifulsoup4 with lxml): a single post, or an archive, category or tag
+page holding many. Each post gives its title, date, canonical URL, tags and categories, and its
+body only: navigation, sidebars, footers, scripts and styles never reach the chunks."""
+from __future__ import annotations
+
+import re
+import warnings
+
+from bs4 import BeautifulSoup, Tag
+
+from .blog_dump import EPISODE_TITLE
+from .html_text import blocks_of, body_segments, outermost, remove_furniture, soup_of
+from .model import Document, IngestError, IngestWarning, slugify
+
+name = "wordpress-html"
+markup = True
+HTML_START = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|"
+                        r"article|main|div|section|p|h[1-6]|link|script|style)\b", re.I | re.S)
+BODY_SELECTORS = (".entry-content", ".post-content", ".entry-summary", ".post-body", ".post-entry",
+                  ".article-content", ".entry")
+TITLE_SELECTORS = (".entry-title", ".post-title", "h1", "h2")
+POST_CLASSES = {"hentry", "type-post", "post", "h-entry"}
+ISO_DATE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})")
+TITLE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{1,60}$")  # 'Post title – Site name'
+
+
+def sniff(path: str, text: str) -> bool:
+    return bool(HTML_START.match(text.lstrip("\ufeff")[:4096]))
+
+
+def parse(path: str, text: str) -> list[Document]:
+    soup = soup_of(text)
+    page = page_meta(soup)
+    posts = post_containers(soup)
+    single = len(posts) <= 1
+    if not posts:  # a page without post markup: its main part, titled by the page
+        posts = [soup.find("main") or soup.find(attrs={"role": "main"}) or soup.body or soup]
+        page["fallback"] = True
+    lines = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"<article\b", text, re.I)]
+    docs = []
+    for n, post in enumerate(posts):
+        doc = parse_post(path, post, page if single else {}, lines[n] if n < len(lines) else None)
+        if doc is not None:
+            docs.append(doc)
+    if not docs:
+        raise IngestError("no post found (expected an <article> or a page body with a title and text)", path, None)
+    return docs
+
+
+def page_meta(soup: BeautifulSoup) -> dict:
+    """Page-wide facts that belong to the post on a single-post page."""
+    def meta(prop: str) -> list[str]:
+        tags = soup.find_all("meta", attrs={"property": prop}) + soup.find_all("meta", attrs={"name": prop})
+        return [" ".join(str(t.get("content") or "").split()) for t in tags if t.get("content")]
+    canonical = soup.find("link", rel="canonical")
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    return {
+        "url": (canonical.get("href") if canonical else None) or next(iter(meta("og:url")), None),
+        "title": next(iter(meta("og:title")), None) or TITLE_SUFFIX.sub("", title) or None,
+        "published": next((d for d in map(iso_date, meta("article:published_time")) if d), None),
+        "tags": meta("article:section") + meta("article:tag"),
+    }
+
+
+def post_containers(soup: BeautifulSoup) -> list[Tag]:
+    """<article> elements, or elements classed as posts, outermost only, with a title inside."""
+    found = soup.find_all("article") or soup.find_all(
+        lambda t: isinstance(t, Tag) and bool(POST_CLASSES & set(t.get("class") or [])))
+    outer = [t for t in found if not any(p in found for p in t.parents)]
+    return [t for t in outer if find_title(t) is not None]
+
+
+def find_title(post: Tag) -> Tag | None:
+    for selector in TITLE_SELECTORS:
+        found = post.select_one(selector)
+        if found is not None and found.get_text(strip=True):
+            return found
+    return None
+
+
+def iso_date(value: str | None) -> str | None:
+    match = ISO_DATE.match(value or "")
+    return match.group(1) if match else None
+
+
+def parse_post(path: str, post: Tag, page: dict, line: int | None) -> Document | None:
+    title_tag = None if page.get("fallback") and page.get("title") else find_title(post)
+    title = " ".join(title_tag.get_text(" ").split()) if title_tag is not None else page.get("title")
+    permalink = title_tag.find("a", href=True) if title_tag is not None else None
+    url = page.get("url") or (permalink.get("href") if permalink else None)
+    if url is None:
+        bookmark = post.find("a", rel="bookmark", href=True)
+        url = bookmark.get("href") if bookmark else None
+    published = post_date(post) or page.get("published")
+    tags = unique([" ".join(a.get_text(" ").split()) for a in post.select('a[rel~="tag"], .cat-links a, .tags-links a')]
+                  + page.get("tags", []))
+    body_node = next((found for s in BODY_SELECTORS if (found := post.select_one(s)) is not None), None)
+    if body_node is None:
+        body_node = post
+        for tag in outermost(post.find_all(["header", "footer"]) + ([title_tag] if title_tag is not None else [])):
+            tag.decompose()
+    audio = post.find(["audio", "source"], src=True)
+    remove_furniture(body_node)
+    episode_match = EPISODE_TITLE.search(title or "")
+    kind = "episode" if episode_match else "article"
+    body = body_segments(path, blocks_of(body_node, url), "show_notes" if kind == "episode" else "section")
+    if not title or not body.segments:
+        warnings.warn(IngestWarning(f"{path}{f', line {line}' if line else ''}: a post without "
+                                    f"{'a title' if not title else 'text'} was skipped"))
+        return None
+    episode = int(episode_match.group(1)) if episode_match else None
+    doc = Document(f"episode-{episode}" if episode else slugify(title), kind, title, path, episode=episode,
+                   url=url, published=published, line=line)
+    doc.segments, doc.resources, doc.tags = body.segments, body.resources, [t for t in tags if t]
+    doc.listen_url = body.listen_url
+    if audio is not None:
+        doc.audio_url, doc.audio_type = audio.get("src"), audio.get("type")
+    return doc
+
+
+def post_date(post: Tag) -> str | None:
+    """The publication date: <time class="published" datetime>, then any <time datetime>."""
+    times = post.find_all("time", datetime=True)
+    published = [t for t in times if "published" in (t.get("class") or [])] + [
+        t for t in times if "updated" not in (t.get("class") or [])] + times
+    return next((d for d in (iso_date(t.get("datetime")) for t in published) if d), None)
+
+
+def unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
