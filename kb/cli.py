@@ -20,6 +20,7 @@ from .export import ExportError, ExportOptions, parse_date, parse_episodes
 from .facets import Filters
 from .search import Query, SearchError, knowledge_base, query_stems, snippet_parts
 from .topics import TaxonomyError
+from .transcribe import DEFAULT_ENGINE, ENGINES, EngineError, TranscribeOptions, default_prompt, transcribe_files
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "kb.db"
@@ -146,6 +147,74 @@ def export(db, topics, since, until, episodes, query, highlights, fmt, output):
         click.echo(f"Wrote {count} item(s) to {output}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+@cli.command()
+@click.argument("audio", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-e", "--engine", default=DEFAULT_ENGINE, show_default=True, type=click.Choice(ENGINES),
+              help="Transcription engine")
+@click.option("-m", "--model", help="A CTranslate2 model folder (faster-whisper), an openai-whisper .pt file "
+              "(whisper-timestamped), or a model name already on this machine  [default: the bundled tiny.en]")
+@click.option("-l", "--language", default="en", show_default=True, help="Spoken language, or 'auto' to detect it")
+@click.option("-o", "--out", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the transcripts (AUDIO's name with .json)")
+@click.option("--vocabulary/--no-vocabulary", default=None,
+              help="Prompt with the taxonomy's terms (MFA, PSTN, Intune...)  [default: with faster-whisper only]")
+@click.option("--force", is_flag=True, help="Transcribe again, even when the cache holds a transcript")
+@click.option("--silent", is_flag=True, help="Print nothing but errors")
+def transcribe(audio, engine, model, language, out, vocabulary, force, silent):
+    """Transcribe audio with word timestamps, offline and cached, ready for kb build.
+
+    Example: kb transcribe episode-312.mp3 --engine whisper-timestamped --out transcripts/
+    """
+    prompt = default_prompt("faster-whisper" if vocabulary else engine) if vocabulary is not False else None
+    options = TranscribeOptions(engine=engine, model=model, language=None if language == "auto" else language,
+                                prompt=prompt, use_cache=not force)
+    bar = FileProgress(silent)
+    try:
+        results = transcribe_files(audio, options, out, on_file=bar.start, progress=bar.update)
+    except EngineError as exc:
+        raise click.ClickException(str(exc))
+    finally:
+        bar.close()
+    failed = [r for r in results if r.error]
+    for r in results:
+        if r.error:
+            click.echo(f"Error: {r.error}", err=True)
+        elif not silent:
+            words = sum(len(s["words"]) for s in r.transcript["segments"])
+            click.echo(f"Wrote {r.output}: {words} words, {r.transcript['audio']['duration']:.1f} s "
+                       f"({r.transcript['engine']}, {r.transcript['model']})")
+    if failed:
+        raise click.ClickException(f"{len(failed)} of {len(results)} file(s) could not be transcribed; "
+                                   "the others were written")
+
+
+class FileProgress:
+    """'[1/3] episode-312.mp3' per file, and a bar over the seconds of a long one, on stderr."""
+
+    def __init__(self, silent: bool):
+        self.silent, self.bar, self.done = silent, None, 0
+
+    def start(self, path: Path, n: int, total: int) -> None:
+        self.close()
+        if not self.silent:
+            click.echo(f"[{n}/{total}] {path}", err=True)
+
+    def update(self, seconds: float, total: float) -> None:
+        if self.silent:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=max(1, int(total)), label="  transcribing", file=sys.stderr,
+                                         show_eta=True)
+            self.bar.__enter__()
+        self.bar.update(int(seconds) - self.done)
+        self.done = int(seconds)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+        self.bar, self.done = None, 0
 
 
 @cli.command()
