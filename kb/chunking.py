@@ -31,6 +31,7 @@ class Chunk:
     start_estimated: bool = False
     url: str | None = None
     topics: list[str] = field(default_factory=list)
+    words: list | None = field(default=None, repr=False)  # the turn's Word timestamps for this piece
 
     @property
     def word_count(self) -> int:
@@ -131,7 +132,20 @@ def split_turn(doc: Document, turn: Segment) -> list[Chunk]:
             if k == len(pieces) - 1 and turn.end is not None:
                 end = turn.end
         chunks.append(Chunk(doc.id, 0, turn.kind, piece, turn.heading, turn.speaker, start, end, bool(k)))
+    if turn.words and len(turn.words) == total:  # one word per token of the text: exact piece times
+        add_words(chunks, turn.words)
     return chunks
+
+
+def add_words(chunks: list[Chunk], words: list) -> None:
+    """Give each piece of a turn its words, and its first and last word's times in place of estimates."""
+    taken = 0
+    for chunk in chunks:
+        chunk.words = words[taken:taken + chunk.word_count]
+        taken += chunk.word_count
+        if chunk.words and chunk.words[0].start is not None:
+            chunk.start, chunk.start_estimated = chunk.words[0].start, False
+            chunk.end = chunk.words[-1].end if chunk.words[-1].end is not None else chunk.end
 
 
 def split_text(text: str) -> list[str]:

@@ -234,7 +234,9 @@ class KnowledgeBase:
         ranked = top_ids(scores, query.offset + query.limit)[query.offset:]
         rows = self.rows(ranked)
         words = query_stems(query.text)
-        return [result(rows[i], float(scores[i]), words) for i in ranked if i in rows]
+        results = [result(rows[i], float(scores[i]), words) for i in ranked if i in rows]
+        spoken_at(self.conn, results, words)
+        return results
 
     def rows(self, ids: list[int]) -> dict[int, sqlite3.Row]:
         if not ids:
@@ -302,6 +304,38 @@ def result(row: sqlite3.Row, score: float, stems: set[str]) -> dict:
         "score": round(score, 4), "topics": json.loads(row["topics"] or "[]"), "url": row["url"],
         "snippet": snippet(row["text"], stems), "text": row["text"],
     }
+
+
+def spoken_at(conn: sqlite3.Connection, results: list[dict], stems: set[str]) -> None:
+    """Results on audio transcripts (chunks with rows in `words`) start at the first word of the
+    query, where most of its words follow close together, and their deep link goes to that second."""
+    ids = [r["chunk_id"] for r in results if r["start"] is not None]
+    if not ids or not stems:
+        return
+    timed: dict[int, list[tuple[str, float | None]]] = {}
+    try:
+        for chunk_id, word, start in conn.execute(
+                f"select chunk_id, word, start from words where chunk_id in ({','.join('?' * len(ids))}) "
+                "order by chunk_id, id", ids):
+            timed.setdefault(chunk_id, []).append((word, start))
+    except sqlite3.OperationalError:  # a kb.db from before the words table
+        return
+    for r in results:
+        start = first_match(timed.get(r["chunk_id"], []), stems)
+        if start is not None:
+            r.update(start=start, time=mmss(start), start_estimated=False,
+                     url=re.sub(r"#t=[\d.]+$", f"#t={int(start)}", r["url"]) if r["url"] else r["url"])
+
+
+def first_match(words: list[tuple[str, float | None]], stems: set[str]) -> float | None:
+    """The start of the earliest matched word among those that begin the run holding most query words."""
+    hits = [(i, set(token_stems(w)) & stems) for i, (w, start) in enumerate(words) if start is not None]
+    hits = [(i, found) for i, found in hits if found]
+    if not hits:
+        return None
+    span = len(stems) + 2
+    best = max(hits, key=lambda hit: (len(set().union(*(f for j, f in hits if hit[0] <= j < hit[0] + span))), -hit[0]))
+    return words[best[0]][1]
 
 
 @lru_cache(maxsize=8)

@@ -240,7 +240,7 @@ def test_parse_timestamp_rejects(stamp):
 @pytest.mark.parametrize("name,content,message", [
     ("empty.txt", b"", "file is empty"),
     ("blank.txt", b"  \n\n", "file is empty"),
-    ("audio.mp3", b"ID3\x00\x00binary", "binary file, not text (it contains NUL bytes)"),
+    ("cover.jpg", b"\xff\xd8\xff\x00\x00binary", "binary file, not text (it contains NUL bytes)"),
     ("latin1.txt", "Title Line\n\nok\ncaf\xe9 here\n".encode("latin-1"),
      "line 4: not valid UTF-8 text; save the file as UTF-8"),
     ("notes.txt", b"just one lower-case sentence here.\n",
@@ -268,7 +268,8 @@ def test_missing_path_and_empty_folder(tmp_path):
     with pytest.raises(IngestError) as exc:
         ingest.load_sources([tmp_path / "dumps"])
     assert str(exc.value) == (f"{tmp_path / 'dumps'}: folder holds no source files "
-                              "(.atom, .htm, .html, .json, .md, .rss, .srt, .text, .txt, .vtt, .xml, no ending)")
+                              "(.aac, .atom, .flac, .htm, .html, .json, .m4a, .md, .mp3, .oga, .ogg, .opus, .rss, "
+                              ".srt, .text, .txt, .vtt, .wav, .webm, .xml, no ending)")
 
 
 def test_folder_skips_files_that_are_not_sources(tmp_path):
