@@ -1,7 +1,6 @@
 """kb build with audio files: transcript chunks with their words, search to the second, the cache."""
 from __future__ import annotations
 
-import json
 import shutil
 import sqlite3
 from pathlib import Path
