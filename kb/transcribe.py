@@ -167,9 +167,10 @@ def is_echo(text: str, start: float, previous: dict) -> bool:
     return 0 < len(said) <= 3 and before[-len(said):] == said and start - previous["end"] < 1.0
 
 
-def transcript(segments: list[dict], path: Path, sha256: str, duration: float, engine, options) -> dict:
+def transcript(segments: list[dict], path: Path, sha256: str, duration: float, engine, options,
+               language: str | None) -> dict:
     return {
-        "text": " ".join(s["text"] for s in segments), "language": options.language,
+        "text": " ".join(s["text"] for s in segments), "language": language,
         "segments": segments,
         "audio": {"file": path.name, "sha256": sha256, "duration": round(duration, 2)},
         "engine": engine.name, "model": engine.ref.label, "prompt": options.prompt or None,
@@ -229,11 +230,11 @@ def transcribe_file(path: str | os.PathLike, options: TranscribeOptions | None =
     audio = decode_audio(path)
     engine = load_engine(options.engine, options.model, options.threads)
     duration = audio.size / SAMPLE_RATE
-    if is_silent(audio):
-        segments = []
-    else:
-        segments = tidy(engine.run(audio, options, progress or (lambda done, total: None)), duration)
-    result = transcript(segments, path, sha256, duration, engine, options)
+    segments, language = [], options.language
+    if not is_silent(audio):
+        found, language = engine.run(audio, options, progress or (lambda done, total: None))
+        segments = tidy(found, duration)
+    result = transcript(segments, path, sha256, duration, engine, options, language or options.language)
     write_json(cached, result)
     return result
 

@@ -143,9 +143,10 @@ class FasterWhisper:
             raise EngineError("faster-whisper is not installed: pip install -e '.[audio]'") from None
         self.model = WhisperModel(ref.path, device="cpu", compute_type="int8", cpu_threads=threads or 0)
 
-    def run(self, audio: np.ndarray, options: TranscribeOptions, progress: Progress) -> list[dict]:
+    def run(self, audio: np.ndarray, options: TranscribeOptions, progress: Progress) -> tuple[list[dict], str]:
+        """Segments with words, and the language spoken (as given, or detected)."""
         duration = audio.size / SAMPLE_RATE
-        found, _ = self.model.transcribe(
+        found, info = self.model.transcribe(
             audio, language=options.language, beam_size=options.beam_size, word_timestamps=True,
             initial_prompt=options.prompt or None, vad_filter=False, condition_on_previous_text=True)
         segments = []
@@ -157,7 +158,7 @@ class FasterWhisper:
                           for w in seg.words or []],
             })
             progress(min(seg.end, duration), duration)
-        return segments
+        return segments, info.language
 
 
 class WhisperTimestamped:
@@ -181,20 +182,23 @@ class WhisperTimestamped:
         # Small models decode token by token: one thread is several times faster than two busy ones.
         self.threads = threads or (1 if self.model.dims.n_audio_state <= 512 else os.cpu_count() or 1)
 
-    def run(self, audio: np.ndarray, options: TranscribeOptions, progress: Progress) -> list[dict]:
+    def run(self, audio: np.ndarray, options: TranscribeOptions, progress: Progress) -> tuple[list[dict], str]:
+        """Segments with words, and the language spoken (as given, or detected)."""
         import torch
 
         before = torch.get_num_threads()
         torch.set_num_threads(self.threads)
         try:
             with whisper_progress(progress, audio.size / SAMPLE_RATE):
-                segments = self.decode(audio, options, options.prompt, verbose=False)  # False: with progress
-            return fill_gaps(segments, audio, lambda piece, prompt: self.decode(piece, options, prompt), options.prompt)
+                result = self.decode(audio, options, options.prompt, verbose=False)  # False: with progress
+            decode_piece = lambda piece, prompt: self.decode(piece, options, prompt).get("segments", [])  # noqa: E731
+            language = result.get("language") or (None if self.model.is_multilingual else "en")
+            return fill_gaps(result.get("segments", []), audio, decode_piece, options.prompt), language
         finally:
             torch.set_num_threads(before)
 
     def decode(self, audio: np.ndarray, options: TranscribeOptions, prompt: str | None,
-               verbose: bool | None = None) -> list[dict]:
+               verbose: bool | None = None) -> dict:
         import whisper_timestamped
 
         with warnings.catch_warnings():
@@ -203,7 +207,7 @@ class WhisperTimestamped:
                 self.model, audio, language=options.language, initial_prompt=prompt or None,
                 beam_size=options.beam_size, best_of=options.beam_size, fp16=False, vad=False,
                 temperature=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), verbose=verbose)
-        return result.get("segments", [])
+        return result
 
 
 def fill_gaps(segments: list[dict], audio: np.ndarray, decode: Callable[[np.ndarray, str | None], list[dict]],
