@@ -14,7 +14,7 @@ import feedparser
 
 from .blog_dump import EPISODE_TITLE
 from .html_text import Block, blocks_of, body_segments, remove_furniture, soup_of
-from .model import Document, IngestError, IngestWarning, slugify
+from .model import Document, IngestError, IngestWarning, LineIndex, slugify
 from .wordpress import iso_date
 
 name = "podcast-feed"
@@ -75,12 +75,16 @@ def reason(problem: Exception) -> str:
 def item_spans(text: str) -> list[tuple[int, str]]:
     """(line, raw XML) of each <item>/<entry>, for line numbers and <podcast:transcript> tags."""
     starts = [m.start() for m in ITEM.finditer(text)]
-    return [(text.count("\n", 0, s) + 1, text[s: starts[k + 1] if k + 1 < len(starts) else len(text)])
+    lines = LineIndex(text)
+    return [(lines.line(s), text[s: starts[k + 1] if k + 1 < len(starts) else len(text)])
             for k, s in enumerate(starts)]
 
 
 def parse_item(path: str, entry: dict, line: int | None, raw: str, feed_link: str | None) -> Document | None:
-    title = " ".join(str(entry.get("title") or "").split())
+    title = str(entry.get("title") or "")
+    if "html" in (entry.get("title_detail") or {}).get("type", ""):
+        title = soup_of(title).get_text(" ")  # titles are text: markup in one is dropped
+    title = " ".join(title.split())
     notes_html, notes_type = show_notes(entry)
     if not title and not notes_html.strip():
         return None
@@ -121,7 +125,7 @@ def episode_number(itunes_episode: object, title: str) -> int | None:
     match = re.fullmatch(r"\s*#?0*(\d{1,6})\s*", str(itunes_episode or ""))
     if match:
         return int(match.group(1))
-    found = EPISODE_TITLE.search(title) or re.search(r"^\s*(?:#|ep\.?\s*)(\d{1,5})\b", title, re.I)
+    found = EPISODE_TITLE.search(title) or re.search(r"(?:^|[\s(\[])(?:#|ep\.?\s*)(\d{1,5})\b", title, re.I)
     return int(found.group(1)) if found else None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from .model import Document, TranscriptParseError, Word
+from .model import Document, LineIndex, TranscriptParseError, Word
 from .transcript import Cue, check_times, join_cues, parse_cue_time, transcript_document
 
 name = "json-transcript"
@@ -43,6 +43,7 @@ class Locator:
 
     def __init__(self, text: str):
         self.text = text
+        self.lines = LineIndex(text)
         self.cache: dict[str, list[int]] = {}
 
     def line(self, key: str, n: int) -> int | None:
@@ -51,7 +52,7 @@ class Locator:
                 return None
             self.cache[key] = [m.start() for m in re.finditer(re.escape(json.dumps(key)) + r"\s*:", self.text)]
         positions = self.cache[key]
-        return self.text.count("\n", 0, positions[n]) + 1 if n < len(positions) else None
+        return self.lines.line(positions[n]) if n < len(positions) else None
 
 
 def segment_cue(seg: object, n: int, path: str, locator: Locator) -> Cue:

@@ -1,6 +1,7 @@
 """Plain data passed from the parsers to the rest of the pipeline."""
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -105,3 +106,13 @@ def parse_timestamp(stamp: str) -> int:
     for part in parts:
         seconds = seconds * 60 + part
     return seconds
+
+
+class LineIndex:
+    """1-based line numbers of character offsets in a text, found by bisection (no rescans)."""
+
+    def __init__(self, text: str):
+        self.starts = [m.end() for m in re.finditer("\n", text)]
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset) + 1

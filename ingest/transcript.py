@@ -146,9 +146,9 @@ def timed_blocks(text: str, path: str) -> list[tuple[int, float, float | None, l
             raise TranscriptParseError(
                 f"malformed cue time {line.strip()[:80]!r} (expected 'HH:MM:SS.mmm --> HH:MM:SS.mmm')", path, i + 1)
         body = []
-        for following in lines[i + 1:]:
-            if not following.strip() or "-->" in following:
+        for k in range(i + 1, len(lines)):
+            if not lines[k].strip() or "-->" in lines[k]:
                 break
-            body.append(following.strip())
+            body.append(lines[k].strip())
         blocks.append((i + 1, start, end, body))
     return blocks

@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup, Tag
 
 from .blog_dump import EPISODE_TITLE
 from .html_text import blocks_of, body_segments, outermost, remove_furniture, soup_of
-from .model import Document, IngestError, IngestWarning, slugify
+from .model import Document, IngestError, IngestWarning, LineIndex, slugify
 
 name = "wordpress-html"
 markup = True
@@ -36,7 +36,8 @@ def parse(path: str, text: str) -> list[Document]:
     if not posts:  # a page without post markup: its main part, titled by the page
         posts = [soup.find("main") or soup.find(attrs={"role": "main"}) or soup.body or soup]
         page["fallback"] = True
-    lines = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"<article\b", text, re.I)]
+    index = LineIndex(text)
+    lines = [index.line(m.start()) for m in re.finditer(r"<article\b", text, re.I)]
     docs = []
     for n, post in enumerate(posts):
         doc = parse_post(path, post, page if single else {}, lines[n] if n < len(lines) else None)
@@ -66,8 +67,7 @@ def post_containers(soup: BeautifulSoup) -> list[Tag]:
     """<article> elements, or elements classed as posts, outermost only, with a title inside."""
     found = soup.find_all("article") or soup.find_all(
         lambda t: isinstance(t, Tag) and bool(POST_CLASSES & set(t.get("class") or [])))
-    outer = [t for t in found if not any(p in found for p in t.parents)]
-    return [t for t in outer if find_title(t) is not None]
+    return [t for t in outermost(found) if find_title(t) is not None]
 
 
 def find_title(post: Tag) -> Tag | None:
