@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Iterator
 
 from . import audio, blog_dump, feed, json_transcript, otter_text, srt, webvtt, wordpress
 from .encoding import check_binary, decode, sniff_text
-from .fetch import MAX_BYTES, fetch, is_url, too_large
+from .fetch import MAX_BYTES, fetch_url, is_url, too_large
 from .merge import merge_documents
 from .model import Document, IngestError, Resource, Segment, TranscriptParseError
 
@@ -120,7 +120,7 @@ def load_sources(
         if is_url(source):
             if on_file:
                 on_file(source)
-            data, content_type = fetch(str(source))
+            data, content_type = fetch_url(str(source))
             for doc in parse_bytes(str(source), data, content_type):
                 doc.source = str(source)
                 documents.append(doc)

@@ -20,7 +20,7 @@ def is_url(source: object) -> bool:
     return bool(URL_SOURCE.match(str(source)))
 
 
-def fetch(url: str, timeout: float | None = None, max_bytes: int | None = None) -> tuple[bytes, str | None]:
+def fetch_url(url: str, timeout: float | None = None, max_bytes: int | None = None) -> tuple[bytes, str | None]:
     """The body and Content-Type of `url`, or an IngestError that says why not."""
     timeout = TIMEOUT_SECONDS if timeout is None else timeout
     max_bytes = MAX_BYTES if max_bytes is None else max_bytes
@@ -33,6 +33,8 @@ def fetch(url: str, timeout: float | None = None, max_bytes: int | None = None) 
                 raise IngestError(too_large(int(length), max_bytes), url)
             data = read_limited(response, url, deadline, timeout, max_bytes)
             return data, response.headers.get("Content-Type")
+    except IngestError:
+        raise
     except urllib.error.HTTPError as exc:
         raise IngestError(f"cannot fetch the URL: HTTP {exc.code} {exc.reason}", url) from None
     except urllib.error.URLError as exc:
@@ -52,15 +54,24 @@ def read_limited(response, url: str, deadline: float, timeout: float, max_bytes:
     while True:
         if time.monotonic() > deadline:
             raise IngestError(f"cannot fetch the URL: the download took longer than {timeout:g} s", url)
-        chunk = response.read(65536)
+        chunk = response.read1(65536)  # what has arrived: a trickle cannot outlast the deadline
         if not chunk:
             return b"".join(chunks)
         size += len(chunk)
         if size > max_bytes:
-            raise IngestError(too_large(size, max_bytes, at_least=True), url)
+            raise IngestError(too_large(None, max_bytes), url)
         chunks.append(chunk)
 
 
-def too_large(size: int, limit: int, at_least: bool = False) -> str:
-    return (f"too large: {'more than ' if at_least else ''}{size / 1048576:.1f} MB "
-            f"(a source may hold at most {limit / 1048576:.0f} MB)")
+def too_large(size: int | None, limit: int) -> str:
+    """The message for a source over the limit; `size` None when it is not known (no Content-Length)."""
+    if size is None:
+        return f"too large: more than {size_text(limit)}, the most a source may hold"
+    return f"too large: {size_text(size)} (a source may hold at most {size_text(limit)})"
+
+
+def size_text(size: int) -> str:
+    """'50 MB', '52.7 MB'; '5,000 bytes' below a megabyte."""
+    if size < 1024 * 1024:
+        return f"{size:,} bytes"
+    return f"{size / 1048576:.1f}".removesuffix(".0") + " MB"

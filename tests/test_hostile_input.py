@@ -1,0 +1,224 @@
+"""Hostile input: every source either parses correctly or fails with a clear error naming the file
+(and line), never a traceback or a hang; a failed build leaves kb.db as it was; markup from a
+source reaches Datasette as text. Property tests throw arbitrary text at every parser."""
+import json
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from datasette.app import Datasette
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import ingest
+from ingest import blog_dump, feed, json_transcript, otter_text, srt, webvtt, wordpress
+from ingest.model import IngestError, IngestWarning
+from kb.build import build_kb
+from kb.cli import cli
+
+from conftest import CORPUS, METADATA, TOPICS
+
+HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
+MIXED = Path(__file__).parent / "fixtures" / "mixed"
+
+
+def load(path):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        docs = ingest.load_sources([path])
+    return docs, [str(w.message) for w in caught if issubclass(w.category, IngestWarning)]
+
+
+@pytest.mark.parametrize("name,message", [
+    ("empty-feed.xml", "line 3: the feed has no items (<item> or <entry>)"),
+    ("malformed-time.vtt", "line 21: malformed cue time '00:59:5x.000 --> 01:00:03.500' "
+                           "(expected 'HH:MM:SS.mmm --> HH:MM:SS.mmm')"),
+    ("malformed-time.srt", "line 10: malformed cue time '00:00:08,500 --> 00:61:12,000' "
+                           "(expected 'HH:MM:SS.mmm --> HH:MM:SS.mmm')"),
+    ("bad-time.json", "line 6: segment 3: startTime is not a time: 'later'"),
+    ("truncated.json", "line 6: not valid JSON: Unterminated string starting at"),
+])
+def test_clear_errors_name_file_and_line(name, message):
+    with pytest.raises(IngestError) as exc:
+        ingest.load_sources([HOSTILE / name])
+    assert str(exc.value).startswith(f"{HOSTILE / name}, {message}")
+
+
+def test_truncated_feed_keeps_the_items_before_the_break():
+    docs, warned = load(HOSTILE / "truncated-feed.xml")
+    assert [(d.id, d.duration_seconds) for d in docs] == [("episode-301", 3723), ("episode-302", None)]
+    assert docs[0].segments[0].text.startswith("Jane Citizen joins me")
+    assert warned == [f"{HOSTILE / 'truncated-feed.xml'}, line 24: the feed is not well-formed XML (no element found); "
+                      "2 item(s) were read before it"]
+
+
+def test_malformed_html_still_gives_the_post():
+    [doc], warned = load(HOSTILE / "malformed-page.html")
+    assert (doc.id, doc.published, doc.listen_url) == (
+        "episode-301", "2020-04-01", "https://ciaops.podbean.com/e/episode-301-tenant-backups/")
+    assert doc.segments[0].text.startswith("In this episode Jane Citizen")
+    assert [r.label for r in doc.resources] == ["@janecitizen", "Retention policies explained", "Microsoft 365 Backup"]
+    assert warned == []
+
+
+def test_reversed_cue_times_keep_the_start():
+    [doc], warned = load(HOSTILE / "reversed-times.vtt")
+    assert [(s.speaker, s.start, s.end) for s in doc.segments][:2] == [("Robert Crane", 5.0, 9.5), ("Jane Citizen", 14.25, 20.0)]
+    assert warned == [f"{HOSTILE / 'reversed-times.vtt'}, line 13: cue ends before it starts; its end time was dropped"]
+
+
+def test_nul_bytes_removed_with_a_warning():
+    [doc], warned = load(HOSTILE / "nul-bytes.vtt")
+    assert doc.segments[0].text == "Welcome to the Need to Know podcast. Today Jane and I talk about backups."
+    assert warned == [f"{HOSTILE / 'nul-bytes.vtt'}, line 14: control characters (such as NUL) were removed"]
+
+
+@pytest.mark.parametrize("name,expected,warned", [
+    ("bom-utf8.srt", "Welcome to episode 303.", False),
+    ("cp1252-declared.html", "“In this episode” Jane’s friend Citizen", False),
+    ("cp1252-undeclared.srt", "“They” it’s cost less", True),
+    ("cp1252-feed.xml", "“Jane Citizen” joins me", False),
+    ("mojibake-page.html", "In this episode’s “guest” Jane Citizen", False),
+])
+def test_encodings(name, expected, warned):
+    docs, warnings_seen = load(HOSTILE / name)
+    text = " ".join(s.text for d in docs for s in d.segments)
+    assert expected in text
+    assert "â€" not in text and "\ufffd" not in text and "\ufeff" not in text
+    assert warnings_seen == ([f"{HOSTILE / name}: not valid UTF-8; read as Windows-1252"] if warned else [])
+
+
+def test_utf16_and_mojibake_in_a_transcript(tmp_path):
+    path = tmp_path / "e5.vtt"
+    path.write_bytes("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Tim O’Neill>It’s “fine”\n".encode("utf-16"))
+    [doc] = ingest.parse_file(path)
+    assert (doc.segments[0].speaker, doc.segments[0].text) == ("Tim O’Neill", "It’s “fine”")
+    path.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nItâ€™s â€œfineâ€\x9d cafÃ©\n", encoding="utf-8")
+    assert ingest.parse_file(path)[0].segments[0].text == "It’s “fine” café"
+
+
+def test_plain_text_dump_still_requires_utf8(tmp_path):
+    path = tmp_path / "dump.txt"
+    path.write_bytes("Title Line\n\nok\ncaf\xe9 here\n".encode("latin-1"))
+    with pytest.raises(IngestError) as exc:
+        ingest.parse_file(path)
+    assert str(exc.value) == f"{path}, line 4: not valid UTF-8 text; save the file as UTF-8"
+
+
+ENORMOUS = {
+    "line.vtt": b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Ann Lee>" + b"word " * 1_000_000 + b"\n",
+    "line.srt": b"1\n00:00:01,000 --> 00:00:02,000\n" + b"<" * 3_000_000 + b"\n",
+    "line.html": b"<html><body><article><h1>Big</h1><p>" + b"x" * 3_000_000 + b"</p></article></body></html>",
+    "line.xml": b'<rss><channel><item><title>Episode 5</title><description>' + b"a " * 1_500_000
+                + b"</description></item></channel></rss>",
+    "line.json": b'{"segments": [{"start": 0, "end": 1, "text": "' + b"b " * 1_500_000 + b'"}]}',
+    "deep.html": b"<html><body>" + b"<div>" * 20000 + b"<h1>T</h1><p>deep text</p>" + b"</div>" * 20000 + b"</body></html>",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ENORMOUS))
+def test_enormous_lines_and_deep_nesting_parse_quickly(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(ENORMOUS[name])
+    began = time.perf_counter()
+    docs, _ = load(path)
+    assert len(docs) == 1 and docs[0].segments
+    assert time.perf_counter() - began < 20
+
+
+def test_deeply_nested_json_is_an_error(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    with pytest.raises(IngestError) as exc:
+        ingest.parse_file(path)
+    assert str(exc.value) == f"{path}, line 1: not a transcript: JSON nested too deeply"
+
+
+def test_50_mb_file_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "huge.xml"
+    with open(path, "wb") as f:
+        f.write(b'<rss><channel><item><title>Episode 1</title><description>')
+        f.truncate(50 * 1024 * 1024)
+    began = time.perf_counter()
+    with pytest.raises(IngestError) as exc:
+        ingest.load_sources([path])
+    assert str(exc.value) == f"{path}: file is too large: 50 MB (a source may hold at most 32 MB)"
+    assert time.perf_counter() - began < 2
+
+
+def test_binary_file_named_like_a_transcript(tmp_path):
+    path = tmp_path / "e1.vtt"
+    path.write_bytes(bytes(range(256)) * 20)
+    with pytest.raises(IngestError) as exc:
+        ingest.parse_file(path)
+    assert str(exc.value) == f"{path}: binary file, not text (it contains NUL bytes)"
+
+
+@pytest.mark.parametrize("name", ["empty-feed.xml", "malformed-time.srt", "bad-time.json"])
+def test_cli_error_keeps_the_old_kb_db(tmp_path, name):
+    db = tmp_path / "kb.db"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["build", str(MIXED), "--db", str(db), "--silent"]).exit_code == 0
+    before = db.read_bytes()
+    result = runner.invoke(cli, ["build", str(MIXED), str(HOSTILE / name), "--db", str(db)])
+    assert result.exit_code == 1
+    assert f"Error: {HOSTILE / name}, line " in result.output and f"{db} was left as it was." in result.output
+    assert "Traceback" not in result.output
+    assert db.read_bytes() == before
+
+
+async def test_markup_reaches_datasette_as_text(tmp_path):
+    db = tmp_path / "kb.db"
+    build_kb([HOSTILE / "script-notes.xml"], db, TOPICS)
+    ds = Datasette([str(db)], immutables=[], metadata=yaml.safe_load(METADATA.read_text()))
+    rows = (await ds.client.get("/kb/chunks.json?_shape=array&document_id=episode-301")).json()
+    assert rows[0]["text"].startswith("<script>alert('notes')</script> Jane Citizen joins")
+    assert "cdata" not in rows[0]["text"]  # a real <script> element in the notes is dropped
+    titles = (await ds.client.get("/kb/documents.json?_shape=array&_col=title")).json()
+    assert [t["title"] for t in titles] == ["Need to Know podcast–Episode 301", "Episode 302: Licensing news"]
+    page = (await ds.client.get("/kb/chunks?document_id=episode-301")).text
+    assert "&lt;script&gt;alert(" in page and "<script>alert(" not in page
+
+
+# Property tests: arbitrary text, alone or after each format's signature, either parses or raises
+# the project's own IngestError; nothing else escapes (the CLI turns IngestError into a clean exit).
+PARSERS = {
+    webvtt: "WEBVTT\n\n", srt: "1\n00:00:01,000 --> ", json_transcript: '{"segments": [', feed: "<rss><channel><item>",
+    wordpress: "<html><body><article><h1>", otter_text: "Robert Crane  0:05\n", blog_dump: "Need to Know podcast Episode 1\n\n",
+}
+NOISE = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300) | st.sampled_from([
+    "00:00:01.000 --> 00:00:02.000\n<v A>x\n\n", "99:99:99,999 --> 00:00:00,000\nB: y\n\n", '{"startTime": "x"}',
+    '"start": 1e309, "end": -1, "text": 5}', "<item><title>Ep 3</title></item>", "]]>", "<![CDATA[", "&#0;", "\x00",
+    "<p>Resources</p><ul><li><a href='javascript:x'>a</a>", "Transcription\n\nJane  1:00:00\nhi\n", "\ufeff", "</article>"])
+
+
+@pytest.mark.parametrize("module", list(PARSERS), ids=lambda m: m.name)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(NOISE, max_size=6))
+def test_parsers_parse_or_raise_ingest_error(module, parts):
+    text = PARSERS[module] + "".join(parts)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            docs = module.parse("source.x", text)
+        except IngestError as exc:
+            assert exc.path == "source.x"
+            return
+    assert isinstance(docs, list)
+    assert all(d.title and d.id for d in docs)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.binary(max_size=400) | st.lists(NOISE, max_size=6).map(lambda p: "".join(p).encode("utf-8")))
+def test_any_bytes_parse_or_raise_ingest_error(data):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            docs = ingest.parse_bytes("source.bin", data)
+        except IngestError as exc:
+            assert exc.path == "source.bin"
+            return
+    assert all(json.dumps([s.text for s in d.segments]) for d in docs)

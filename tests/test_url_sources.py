@@ -1,0 +1,143 @@
+"""http(s) URLs as sources, against a local server on 127.0.0.1 (never the internet): fetched with
+a time limit and a size limit, clear errors, and merged with files like any other source."""
+import json
+import socket
+import sqlite3
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import ingest
+import ingest.fetch
+from ingest.model import IngestError
+from kb.build import build_kb
+from kb.cli import cli
+
+from conftest import TOPICS
+
+MIXED = Path(__file__).parent / "fixtures" / "mixed"
+FILES = {
+    "/feed": ("application/rss+xml", (MIXED / "feed.xml").read_bytes()),
+    "/2020/04/01/episode-301/": ("text/html; charset=utf-8", (MIXED / "episode-301.html").read_bytes()),
+    "/transcripts/ep301.vtt": ("text/vtt", (MIXED / "ep301.vtt").read_bytes()),
+    "/t/licensing-chat.json": ("application/json", (MIXED / "licensing-chat.json").read_bytes()),
+    "/cp1252": ("text/html; charset=windows-1252",
+                b"<html><body><article><h1>Quotes</h1><p>\x93Smart\x94 quotes aren\x92t mojibake.</p></article></body></html>"),
+}
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        if self.path == "/slow":
+            time.sleep(2)
+        if self.path == "/drip":  # headers at once, then a byte every 0.2 s: only a deadline stops it
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.end_headers()
+            for _ in range(100):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.2)
+            return
+        if self.path in ("/big", "/big-unsized"):
+            self.send_response(200)
+            if self.path == "/big":
+                self.send_header("Content-Length", "5000")
+            self.end_headers()
+            self.wfile.write(b"WEBVTT\n\n" + b"a" * 4992)
+            return
+        if self.path not in FILES:
+            self.send_error(404, "Not Found")
+            return
+        kind, body = FILES[self.path]
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_urls_build_and_merge_with_files(server, tmp_path):
+    sources = [f"{server}/feed", f"{server}/2020/04/01/episode-301/", f"{server}/transcripts/ep301.vtt",
+               f"{server}/t/licensing-chat.json", MIXED / "ntk-303-transcript.srt"]
+    summary = build_kb(sources, tmp_path / "kb.db", TOPICS)
+    assert (summary.documents, summary.episodes) == (3, 3)
+    con = sqlite3.connect(tmp_path / "kb.db")
+    docs = con.execute("select id, source, sources, duration_seconds from documents order by id").fetchall()
+    assert docs == [
+        ("episode-301", f"{server}/2020/04/01/episode-301/", json.dumps(sorted(
+            [f"{server}/2020/04/01/episode-301/", f"{server}/feed", f"{server}/transcripts/ep301.vtt"])), 3723),
+        ("episode-302", f"{server}/feed", json.dumps([f"{server}/feed", f"{server}/t/licensing-chat.json"]), 2710),
+        ("episode-303", "ntk-303-transcript.srt", json.dumps(["ntk-303-transcript.srt"]), None),
+    ]
+    starts = con.execute("select start from chunks where document_id = 'episode-301' and speaker is not null").fetchall()
+    assert [s for (s,) in starts] == [5.0, 14.25, 3598.0, 3603.5]
+
+
+def test_charset_from_the_content_type_header(server):
+    [doc] = ingest.load_sources([f"{server}/cp1252"])
+    assert doc.segments[0].text == "“Smart” quotes aren’t mojibake."
+
+
+def test_http_error(server):
+    with pytest.raises(IngestError) as exc:
+        ingest.load_sources([f"{server}/missing.xml"])
+    assert str(exc.value) == f"{server}/missing.xml: cannot fetch the URL: HTTP 404 Not Found"
+
+
+def test_no_answer_in_time(server, monkeypatch):
+    monkeypatch.setattr(ingest.fetch, "TIMEOUT_SECONDS", 0.5)
+    began = time.perf_counter()
+    with pytest.raises(IngestError) as exc:
+        ingest.load_sources([f"{server}/slow"])
+    assert str(exc.value) == f"{server}/slow: cannot fetch the URL: no answer within 0.5 s"
+    assert time.perf_counter() - began < 1.5
+
+
+def test_slow_download_stopped_at_the_deadline(server, monkeypatch):
+    monkeypatch.setattr(ingest.fetch, "TIMEOUT_SECONDS", 1)
+    began = time.perf_counter()
+    with pytest.raises(IngestError) as exc:
+        ingest.load_sources([f"{server}/drip"])
+    assert str(exc.value) == f"{server}/drip: cannot fetch the URL: the download took longer than 1 s"
+    assert time.perf_counter() - began < 2.5
+
+
+@pytest.mark.parametrize("path,message", [
+    ("/big", "too large: 5,000 bytes (a source may hold at most 1,000 bytes)"),
+    ("/big-unsized", "too large: more than 1,000 bytes, the most a source may hold"),
+])
+def test_size_limit(server, monkeypatch, path, message):
+    monkeypatch.setattr(ingest.fetch, "MAX_BYTES", 1000)
+    with pytest.raises(IngestError) as exc:
+        ingest.load_sources([f"{server}{path}"])
+    assert str(exc.value) == f"{server}{path}: {message}"
+
+
+def test_connection_refused_through_the_cli(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again when the block ends: nothing listens there
+    url = f"http://127.0.0.1:{port}/feed.xml"
+    result = CliRunner().invoke(cli, ["build", url, "--db", str(tmp_path / "kb.db")])
+    assert result.exit_code == 1
+    assert f"Error: {url}: cannot fetch the URL: Connection refused\n" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "kb.db").exists()
