@@ -13,7 +13,7 @@ import warnings
 import feedparser
 
 from .blog_dump import EPISODE_TITLE
-from .html_text import Block, blocks_of, body_segments, remove_furniture, soup_of
+from .html_text import Block, blocks_of, body_segments, remove_furniture, soup_of, web_url
 from .model import Document, IngestError, IngestWarning, LineIndex, slugify
 from .wordpress import iso_date
 
@@ -91,7 +91,7 @@ def parse_item(path: str, entry: dict, line: int | None, raw: str, feed_link: st
     title = title or "Untitled episode"
     episode = episode_number(entry.get("itunes_episode"), title)
     doc = Document(f"episode-{episode}" if episode is not None else slugify(title), "episode", title, path,
-                   episode=episode, url=entry.get("link") or None, published=item_date(entry), line=line)
+                   episode=episode, url=web_url(entry.get("link"), feed_link), published=item_date(entry), line=line)
     doc.listen_url = doc.url
     doc.audio_url, doc.audio_type = enclosure(entry)
     doc.duration_seconds = duration(entry.get("itunes_duration"))
@@ -157,12 +157,12 @@ def duration(value: object) -> int | None:
 
 def enclosure(entry: dict) -> tuple[str | None, str | None]:
     """The audio file: the first audio enclosure (or the first enclosure of any type)."""
-    enclosures = [e for e in entry.get("enclosures") or [] if e.get("href")]
+    enclosures = [e for e in entry.get("enclosures") or [] if web_url(e.get("href"))]
     if not enclosures:
         return None, None
     chosen = next((e for e in enclosures if str(e.get("type") or "").startswith("audio/")), enclosures[0])
     kind = chosen.get("type") or mimetypes.guess_type(chosen["href"].split("?")[0])[0]
-    return chosen["href"], kind
+    return web_url(chosen["href"]), kind
 
 
 def transcripts(raw: str, entry: dict) -> list[str]:
@@ -177,4 +177,4 @@ def transcripts(raw: str, entry: dict) -> list[str]:
         found.append((entry["podcast_transcript"]["url"], entry["podcast_transcript"].get("type", "")))
     rank = {t: n for n, t in enumerate(TRANSCRIPT_PREFERENCE)}
     found.sort(key=lambda f: rank.get(f[1].lower(), len(rank)))
-    return list(dict.fromkeys(url for url, _ in found))
+    return list(dict.fromkeys(url for url, _ in found if web_url(url)))

@@ -137,6 +137,14 @@ def tag_text(tag: Tag, cell_separator: str) -> str:
     return "".join(pieces) if tag.name != "br" else "\n"
 
 
+def web_url(url: object, base_url: str | None = None) -> str | None:
+    """An absolute http(s) URL, or None: javascript:, data: and the like never reach kb.db."""
+    url = " ".join(str(url or "").split())
+    if base_url and url:
+        url = urljoin(base_url, url)
+    return url if re.match(r"^https?://[^\s/?#]+", url, re.I) else None
+
+
 def link_of(anchor: Tag, base_url: str | None) -> tuple[str, str] | None:
     href = (anchor.get("href") or "").strip()
     if isinstance(href, list):

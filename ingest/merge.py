@@ -35,7 +35,8 @@ def rank(doc: Document, order: tuple[str, ...]) -> tuple:
 
 
 def merge_documents(documents: list[Document]) -> list[Document]:
-    """Documents that describe the same episode or post, merged; ordered by source and line."""
+    """Documents that describe the same episode or post, merged; ordered by the source and line of
+    each one's main source (the page, else the feed item, else the transcript)."""
     docs = sorted(documents, key=sort_key)
     parent = list(range(len(docs)))
     episode = [d.episode for d in docs]
@@ -60,7 +61,7 @@ def merge_documents(documents: list[Document]) -> list[Document]:
     groups: dict[int, list[Document]] = {}
     for i, doc in enumerate(docs):
         groups.setdefault(root(i), []).append(doc)
-    return [merge_group(group) for _, group in sorted(groups.items())]
+    return sorted((merge_group(group) for group in groups.values()), key=sort_key)
 
 
 def normal_url(url: str) -> str:

@@ -13,6 +13,7 @@ from .model import Document, IngestWarning, Segment, TranscriptParseError, Word,
 # 'HH:MM:SS.mmm', 'H:MM:SS,mmm' (SRT), 'MM:SS.mmm'; hours may pass 99, minutes alone may pass 59.
 CUE_TIME = re.compile(r"^(?:(?P<h>\d{1,5}):)?(?P<m>\d{1,4}):(?P<s>\d{2})(?:[.,](?P<ms>\d{1,3}))?$")
 TURN_WORDS = 200  # consecutive cues of one speaker join into a turn up to this size (chunks hold 250)
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # from JSON escapes such as \u0000
 TURN_GAP_SECONDS = 5.0  # a longer silence between two cues of one speaker starts a new turn
 EPISODE_IN_NAME = re.compile(r"(?<![a-z])(?:episode|ep|e)[\s._-]*#?0*(\d{1,5})(?!\d)", re.I)
 
@@ -53,7 +54,7 @@ def join_cues(cues: list[Cue]) -> list[Segment]:
     cue boundary once a turn holds TURN_WORDS words, so every turn keeps an exact start."""
     turns: list[Segment] = []
     for cue in cues:
-        text = " ".join(cue.text.split())
+        text = " ".join(CONTROL.sub("", cue.text).split())
         if not text:
             continue
         last = turns[-1] if turns else None

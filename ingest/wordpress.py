@@ -9,7 +9,7 @@ import warnings
 from bs4 import BeautifulSoup, Tag
 
 from .blog_dump import EPISODE_TITLE
-from .html_text import blocks_of, body_segments, outermost, remove_furniture, soup_of
+from .html_text import blocks_of, body_segments, outermost, remove_furniture, soup_of, web_url
 from .model import Document, IngestError, IngestWarning, LineIndex, slugify
 
 name = "wordpress-html"
@@ -56,7 +56,7 @@ def page_meta(soup: BeautifulSoup) -> dict:
     canonical = soup.find("link", rel="canonical")
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     return {
-        "url": (canonical.get("href") if canonical else None) or next(iter(meta("og:url")), None),
+        "url": web_url(canonical.get("href") if canonical else None) or web_url(next(iter(meta("og:url")), None)),
         "title": next(iter(meta("og:title")), None) or TITLE_SUFFIX.sub("", title) or None,
         "published": next((d for d in map(iso_date, meta("article:published_time")) if d), None),
         "tags": meta("article:section") + meta("article:tag"),
@@ -87,10 +87,10 @@ def parse_post(path: str, post: Tag, page: dict, line: int | None) -> Document |
     title_tag = None if page.get("fallback") and page.get("title") else find_title(post)
     title = " ".join(title_tag.get_text(" ").split()) if title_tag is not None else page.get("title")
     permalink = title_tag.find("a", href=True) if title_tag is not None else None
-    url = page.get("url") or (permalink.get("href") if permalink else None)
+    url = page.get("url") or web_url(permalink.get("href") if permalink else None)
     if url is None:
         bookmark = post.find("a", rel="bookmark", href=True)
-        url = bookmark.get("href") if bookmark else None
+        url = web_url(bookmark.get("href")) if bookmark else None
     published = post_date(post) or page.get("published")
     tags = unique([" ".join(a.get_text(" ").split()) for a in post.select('a[rel~="tag"], .cat-links a, .tags-links a')]
                   + page.get("tags", []))
@@ -114,7 +114,8 @@ def parse_post(path: str, post: Tag, page: dict, line: int | None) -> Document |
     doc.segments, doc.resources, doc.tags = body.segments, body.resources, [t for t in tags if t]
     doc.listen_url = body.listen_url
     if audio is not None:
-        doc.audio_url, doc.audio_type = audio.get("src"), audio.get("type")
+        doc.audio_url = web_url(audio.get("src"), url)
+        doc.audio_type = audio.get("type") if doc.audio_url else None
     return doc
 
 

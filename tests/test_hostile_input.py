@@ -222,3 +222,17 @@ def test_any_bytes_parse_or_raise_ingest_error(data):
             assert exc.path == "source.bin"
             return
     assert all(json.dumps([s.text for s in d.segments]) for d in docs)
+
+
+def test_only_web_urls_are_kept(tmp_path):
+    path = tmp_path / "feed.xml"
+    path.write_text('<rss xmlns:podcast="https://podcastindex.org/namespace/1.0"><channel><title>t</title><item>'
+                    "<title>Episode 4</title><link>javascript:alert(1)</link>"
+                    '<enclosure url="data:audio/mpeg;base64,AAAA" type="audio/mpeg"/>'
+                    '<podcast:transcript url="javascript:alert(2)" type="text/vtt"/>'
+                    "<description>&lt;a href='javascript:alert(3)'&gt;click&lt;/a&gt; and "
+                    "&lt;a href='https://ok.example/'&gt;fine&lt;/a&gt;</description></item></channel></rss>",
+                    encoding="utf-8")
+    [doc] = ingest.parse_file(path)
+    assert (doc.url, doc.listen_url, doc.audio_url, doc.transcript_urls) == (None, None, None, [])
+    assert [(r.label, r.url) for r in doc.resources] == [("fine", "https://ok.example/")]

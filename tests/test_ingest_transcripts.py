@@ -121,3 +121,16 @@ def test_transcript_without_cues_is_an_error(tmp_path):
     with pytest.raises(TranscriptParseError) as exc:
         parse_text(tmp_path, "empty.vtt", "WEBVTT\n\nNOTE nothing here\n")
     assert str(exc.value) == f"{tmp_path / 'empty.vtt'}, line 1: WebVTT file has no cues ('00:00:01.000 --> 00:00:04.000' lines)"
+
+
+def test_whisper_timestamped_words_reach_the_words_table(tmp_path):
+    import sqlite3
+
+    from kb.build import build_kb
+
+    from conftest import TOPICS
+
+    build_kb([FIXTURES / "whisper-timestamped.json"], tmp_path / "kb.db", TOPICS)
+    words = sqlite3.connect(tmp_path / "kb.db").execute(
+        "select c.start, w.word, w.start, w.confidence from words w join chunks c on c.id = w.chunk_id order by w.id").fetchall()
+    assert words == [(0.5, "Hello", 0.5, 0.95), (0.5, "partners.", 1.0, 0.87), (3600.0, "Goodbye.", 3600.0, 0.99)]
