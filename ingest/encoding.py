@@ -41,12 +41,12 @@ def check_binary(data: bytes, path: str) -> None:
         raise IngestError("binary file, not text (it contains NUL bytes)", path)
 
 
-def declared_charset(data: bytes, content_type: str | None = None) -> str | None:
-    """The charset an HTTP header, an XML declaration or an HTML <meta> declares, if any."""
+def declared_charset(data: bytes, content_type: str | None = None, markup: bool = False) -> str | None:
+    """The charset an HTTP header declares, or for markup an XML declaration or HTML <meta>."""
     match = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", content_type or "", re.I)
     if match:
         return match.group(1)
-    head = data[:4096]
+    head = data[:4096] if markup else b""
     for pattern in (XML_ENCODING, META_CHARSET):
         found = pattern.search(head)
         if found:
@@ -74,30 +74,24 @@ def sniff_text(data: bytes) -> str:
 
 def decode(data: bytes, path: str, *, markup: bool = False, fallback: str | None = None,
            content_type: str | None = None) -> str:
-    """Text from bytes. A byte-order mark wins; markup (HTML, XML) then honours its declared charset;
-    otherwise UTF-8, and, where `fallback` is given, that codec when the bytes are not UTF-8.
-    Control characters are dropped (with a warning naming the line) and mojibake is repaired."""
+    """Text from bytes: a byte-order mark wins, then a declared charset (the HTTP header; for markup,
+    its XML declaration or <meta>), then UTF-8. Bytes that none of these read are an error naming
+    the line, or, where the format has a `fallback` (markup always: Windows-1252, as browsers do),
+    read with it and a warning. Control characters are dropped and mojibake is repaired."""
     encoding, skip = bom_encoding(data)
     body = data[skip:]
-    declared = codec_for(declared_charset(body, content_type)) if markup and not encoding else None
-    if markup:
-        fallback = fallback or "cp1252"  # an undeclared or wrongly declared page: what browsers assume
-    text = None
-    for codec in filter(None, (encoding or declared, "utf-8", fallback)):
+    declared = encoding or codec_for(declared_charset(body, content_type, markup))
+    fallback = fallback or ("cp1252" if markup else None)
+    for codec in dict.fromkeys(filter(None, (declared, "utf-8"))):
         try:
-            text = body.decode(codec)
-            break
+            return repair_mojibake(drop_controls(body.decode(codec), path))
         except UnicodeDecodeError as exc:
-            if codec == "utf-8" and not fallback:
-                line = body[: exc.start].count(b"\n") + 1
-                raise IngestError("not valid UTF-8 text; save the file as UTF-8", path, line) from None
-            if codec == fallback:
-                text = body.decode(codec, errors="replace")
-                break
-    assert text is not None
-    if fallback and codec == fallback and codec not in ("utf-8", encoding, declared):
-        warnings.warn(IngestWarning(f"{path}: not valid UTF-8; read as {codec_label(codec)}"))
-    return repair_mojibake(drop_controls(text, path))
+            error = exc if codec == "utf-8" else None
+    if fallback is None:
+        line = body[: error.start].count(b"\n") + 1 if error else None
+        raise IngestError("not valid UTF-8 text; save the file as UTF-8", path, line)
+    warnings.warn(IngestWarning(f"{path}: not valid UTF-8; read as {codec_label(fallback)}"))
+    return repair_mojibake(drop_controls(body.decode(fallback, errors="replace"), path))
 
 
 def codec_label(codec: str) -> str:

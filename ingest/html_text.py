@@ -191,10 +191,7 @@ def body_segments(path: str, blocks: list[Block], prose_kind: str) -> Body:
                 else:
                     body.segments.append(Segment("references", text, heading))
                 continue
-        listen_link = None
-        if block.links and (LISTEN_WORD.search(flat) and len(flat.split()) <= 15
-                            or listen_next and URL.fullmatch(flat)):
-            listen_link = block.links[0][1]
+        listen_link = listen_link_of(block, flat, listen_next)
         if listen_link or is_boilerplate(flat) or URL.fullmatch(flat):
             body.listen_url = body.listen_url or listen_link
             listen_next = bool(LISTEN_CUE.search(flat)) and not block.links  # 'Listen at:' then the link
@@ -208,6 +205,13 @@ def body_segments(path: str, blocks: list[Block], prose_kind: str) -> Body:
         body.segments += transcript_segments(path, transcript_lines)
     body.resources = unique_resources(body.resources)
     return body
+
+
+def listen_link_of(block: Block, flat: str, after_cue: bool) -> str | None:
+    """The episode's page: a short 'Listen ...' line with a link, or the bare link after 'Listen at:'."""
+    if block.links and (LISTEN_WORD.search(flat) and len(flat.split()) <= 15 or after_cue and URL.fullmatch(flat)):
+        return block.links[0][1]
+    return None
 
 
 def list_resources(block: Block, text: str, kind: str) -> list[Resource]:
