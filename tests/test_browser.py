@@ -14,12 +14,14 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from conftest import METADATA, ROOT
+from conftest import METADATA
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOT = ROOT / "bench" / "search-page.png"
+# The screenshot kept with the repo is refreshed only on request, so running the tests leaves the tree clean:
+# KB_SCREENSHOT=bench/search-page.png .venv/bin/python -m pytest tests/test_browser.py
+SCREENSHOT = os.environ.get("KB_SCREENSHOT")
 EPISODE_234 = "https://ciaops.podbean.com/e/episode-234-tim-oneill/"
 
 
@@ -95,7 +97,7 @@ def query_of(url: str) -> list[tuple[str, str]]:
     return parse_qsl(urlsplit(url).query)
 
 
-def test_search_facet_and_time_link(page, server):
+def test_search_facet_and_time_link(page, server, tmp_path):
     page.goto(f"{server}/")
     page.click("details.nav-menu summary")
     page.click("details.nav-menu a:text-is('Search the podcast')")
@@ -126,9 +128,9 @@ def test_search_facet_and_time_link(page, server):
     assert [r["chunk_id"] for r in data["results"]] == [
         int(i) for i in results.evaluate_all("items => items.map(i => i.dataset.chunkId)")]
 
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT))
-    assert SCREENSHOT.stat().st_size > 10_000
+    shot = Path(SCREENSHOT) if SCREENSHOT else tmp_path / "search-page.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
 
     time_link = results.first.locator("a.kb-time")
     expected = data["results"][0]
