@@ -60,13 +60,6 @@ def read_bytes(path: Path) -> bytes:
         raise IngestError(f"cannot read the file: {exc.strerror}", str(path)) from None
 
 
-def read_text(path: Path) -> str:
-    """The file's text as UTF-8, or an IngestError that says what is wrong with it."""
-    data = read_bytes(path)
-    check_text(data, str(path))
-    return decode(data, str(path))
-
-
 def check_text(data: bytes, name: str) -> None:
     if not data.strip():
         raise IngestError("file is empty", name)
