@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import chain, islice
 
 import snowballstemmer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 PUNCTUATION = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"',
                              "\u2013": "-", "\u2014": "-", "\u00a0": " "})
+PUNCTUATION_PAIRS = [(chr(k), v) for k, v in PUNCTUATION.items()]
 BRITISH_TO_AMERICAN = {
     "licence": "license", "licences": "licenses", "licenced": "licensed", "licencing": "licensing",
     "tunnelling": "tunneling", "tunnelled": "tunneled", "cancelled": "canceled", "cancelling": "canceling",
@@ -40,8 +42,10 @@ NUMBER_WORDS = {
 }
 TENS_WORDS = {"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
 UNIT_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
-THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+# Patterns that begin with a literal are scanned for far faster, hence the look-behinds and guards.
+THOUSANDS = re.compile(r",(?<=\d,)(?=\d{3}\b)")
 KILO = re.compile(r"\b(\d+)k\b")
+KILO_GUARD = re.compile(r"k\b(?<=\dk)")
 DOLLARS = re.compile(r"[$](\d[\d.]*)")
 PERCENT = re.compile(r"(\d)\s?%")
 # Kept although sklearn lists them: in this domain they carry meaning ("IT partners", "the US").
@@ -50,13 +54,24 @@ MEANINGFUL = {"it", "us", "one", "two", "three", "four", "five", "six", "seven",
               "first", "third", "call", "system", "bill", "fire", "find", "top", "full", "back"}
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS - MEANINGFUL) | {"s", "t", "ll", "ve", "re", "d", "m"}
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?(?:-[a-z0-9]+)*")
+TENS_GUARD = re.compile(r"ty[ -](?:{})\b".format("|".join(UNIT_WORDS)))
+TENS_AND_UNIT = re.compile(r"\b({})[ -]({})\b".format("|".join(TENS_WORDS), "|".join(UNIT_WORDS)))
+BRITISH = re.compile(r"\b(?:{})\b".format("|".join(sorted(BRITISH_TO_AMERICAN, key=len, reverse=True))))
 _stemmer = snowballstemmer.stemmer("english")
 
 
 def fold(text: str) -> str:
     """Lower case, straight quotes and dashes, American spellings: the form that is matched."""
-    text = text.translate(PUNCTUATION).lower()
-    return re.sub(r"[a-z]+", lambda m: BRITISH_TO_AMERICAN.get(m.group(), m.group()), text)
+    return american(lowered(text))
+
+
+def american(text: str) -> str:
+    """British spellings in lower-case text made American."""
+    return BRITISH.sub(_american, text)
+
+
+def _american(match: re.Match) -> str:
+    return BRITISH_TO_AMERICAN[match.group()]
 
 
 @lru_cache(maxsize=200_000)
@@ -64,43 +79,71 @@ def stem(word: str) -> str:
     return _stemmer.stemWord(word)
 
 
+class _TokenCache(dict):
+    """token -> its analysed form, computed on first sight: a corpus has far fewer distinct tokens
+    than tokens, so the per-token Python work runs once per word, and look-ups stay in C."""
+
+    def __init__(self, analyse):
+        super().__init__()
+        self.analyse = analyse
+
+    def __missing__(self, token: str) -> tuple[str, ...]:
+        if len(self) > 1_000_000:  # a bound for very long runs with endless distinct tokens
+            self.clear()
+        value = self[token] = self.analyse(token)
+        return value
+
+
+def _token_words(token: str) -> tuple[str, ...]:
+    """Apostrophes closed up, hyphenated compounds kept whole and in parts, number words as digits."""
+    token = token.removesuffix("'s").replace("'", "")
+    parts = [BRITISH_TO_AMERICAN.get(p, p) for p in token.split("-")]
+    found = [p for p in parts if p] + ["".join(parts)] if len(parts) > 1 else parts  # "multifactor" too
+    return tuple(NUMBER_WORDS.get(w, w) for w in found)
+
+
+def _token_terms(token: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in _WORDS[token] if w not in STOP_WORDS and len(w) < 40)
+
+
+_WORDS = _TokenCache(_token_words)
+_TERMS = _TokenCache(_token_terms)
+
+
+def lowered(text: str) -> str:
+    """Lower case with straight quotes and dashes (most text is ASCII, and then has none)."""
+    if not text.isascii():
+        for typographic, plain in PUNCTUATION_PAIRS:  # str.replace is far quicker than str.translate
+            if typographic in text:
+                text = text.replace(typographic, plain)
+    return text.lower()
+
+
+def _tokens(text: str) -> list[str]:
+    text = spell_symbols(lowered(text))
+    if TENS_GUARD.search(text):  # "twenty four" and "twenty-four" -> "24"
+        text = TENS_AND_UNIT.sub(lambda m: str(int(NUMBER_WORDS[m[1]]) + int(NUMBER_WORDS[m[2]])), text)
+    return WORD.findall(text)
+
+
 def words(text: str) -> list[str]:
-    """Folded words, apostrophes closed up, hyphenated compounds kept whole and in parts."""
-    out: list[str] = []
-    for token in WORD.findall(spell_symbols(fold(text))):
-        token = token.removesuffix("'s").replace("'", "")
-        parts = token.split("-")
-        if len(parts) > 1:
-            out += [p for p in parts if p]
-            out.append("".join(parts))  # "multi-factor" also as "multifactor"
-        else:
-            out.append(token)
-    return numbers_as_digits(out)
+    """Folded words: American spellings, apostrophes closed up, compounds whole and in parts,
+    numbers as digits."""
+    return list(chain.from_iterable(map(_WORDS.__getitem__, _tokens(text))))
 
 
 def spell_symbols(text: str) -> str:
     """'$4' -> '4 dollars', '10%' -> '10 percent', '$25,000' and '25K' -> '25000'."""
-    text = THOUSANDS.sub("", text)
-    text = KILO.sub(r"\g<1>000", text)
-    text = DOLLARS.sub(r" \1 dollars ", text)
-    return PERCENT.sub(r"\1 percent ", text)
-
-
-def numbers_as_digits(tokens: list[str]) -> list[str]:
-    """Number words as digits, 'twenty four' and 'twenty-four' as '24', so all forms meet."""
-    out: list[str] = []
-    after_tens_word = False
-    for token in tokens:
-        if after_tens_word and token in UNIT_WORDS:
-            out[-1] = str(int(out[-1]) + int(NUMBER_WORDS[token]))
-            after_tens_word = False
-            continue
-        out.append(NUMBER_WORDS.get(token, token))
-        after_tens_word = token in TENS_WORDS
-    return out
+    if "," in text:
+        text = THOUSANDS.sub("", text)
+    if KILO_GUARD.search(text):
+        text = KILO.sub(r"\g<1>000", text)
+    if "$" in text:
+        text = DOLLARS.sub(r" \1 dollars ", text)
+    return PERCENT.sub(r"\1 percent ", text) if "%" in text else text
 
 
 def terms(text: str) -> list[str]:
     """Index terms: stemmed non-stop words and the bigrams of neighbouring ones."""
-    stems = [stem(w) for w in words(text) if w not in STOP_WORDS and len(w) < 40]
-    return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:])]
+    stems = list(chain.from_iterable(map(_TERMS.__getitem__, _tokens(text))))
+    return stems + [f"{a} {b}" for a, b in zip(stems, islice(stems, 1, None))]

@@ -17,7 +17,7 @@ from ingest.model import Document, IngestError
 from .chunking import Chunk, chunk_documents
 from .store import atomic_database, write_kb
 from .analysis import terms
-from .tfidf import build_index
+from .tfidf import Counts, build_index, count_terms, merge_counts
 from .topics import Topic, assign_topics, load_taxonomy
 
 Progress = Callable[[str], None]
@@ -52,7 +52,7 @@ def build_kb(sources: list[str | Path], db_path: str | Path, topics_path: str | 
         raise IngestError("no text to index: the posts found have titles but no body",
                           ", ".join(str(s) for s in sources))
     say(f"Indexing {len(chunks)} chunks")
-    index = build_index(list(range(1, len(chunks) + 1)), analyse(chunks, taxonomy))
+    index = build_index(list(range(1, len(chunks) + 1)), analyse(chunks, taxonomy, say))
     say(f"Writing {db_path}")
     with atomic_database(db_path) as db:
         write_kb(db, documents, chunks, taxonomy, index, document_info(documents, chunks, taxonomy))
@@ -63,37 +63,54 @@ def build_kb(sources: list[str | Path], db_path: str | Path, topics_path: str | 
     )
 
 
-def analyse(chunks: list[Chunk], taxonomy: list[Topic]) -> Iterator[list[str]]:
-    """Each chunk's index terms, in order, tagging its topics on the way: the per-chunk work,
-    spread over the machine's cores when there is enough of it (fork: the workers share the
-    taxonomy). A generator, so the terms of all chunks are never in memory at once."""
-    jobs = [(indexed_text(c), f"{c.heading or ''}\n{c.text}" if c.kind != "boilerplate" else None) for c in chunks]
+def analyse(chunks: list[Chunk], taxonomy: list[Topic], progress: Progress | None = None) -> Counts:
+    """Count each chunk's index terms and tag its topics: the per-chunk work, in runs of chunks
+    spread over the machine's cores when there is enough of it. Workers are forked, so they read
+    the chunks and the taxonomy from memory they share, and send back only a count matrix and
+    topic ids per run."""
+    global _work
+    _work = (chunks, taxonomy)
     workers = min(os.cpu_count() or 1, 8)
-    if workers > 1 and len(jobs) >= PARALLEL_FROM_CHUNKS and "fork" in multiprocessing.get_all_start_methods():
-        with multiprocessing.get_context("fork").Pool(workers, _share_taxonomy, (taxonomy,)) as pool:
-            yield from _tagged(chunks, pool.imap(_analyse_one, jobs, chunksize=256))
-    else:
-        _share_taxonomy(taxonomy)
-        yield from _tagged(chunks, map(_analyse_one, jobs))
+    parallel = workers > 1 and len(chunks) >= PARALLEL_FROM_CHUNKS and "fork" in multiprocessing.get_all_start_methods()
+    runs = _runs(len(chunks), workers * 4 if parallel else 1)
+    try:
+        if parallel:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                results = list(_reporting(pool.imap(_analyse_run, runs), runs, progress))
+        else:
+            results = [_analyse_run(runs[0])]
+    finally:
+        _work = ([], [])
+    for (start, _), (_, topic_ids) in zip(runs, results):
+        for chunk, ids in zip(chunks[start:], topic_ids):
+            chunk.topics = ids
+    return merge_counts(counts for counts, _ in results)
 
 
-def _tagged(chunks: list[Chunk], analysed: Iterator[tuple[list[str], list[str]]]) -> Iterator[list[str]]:
-    for chunk, (chunk_terms, topic_ids) in zip(chunks, analysed):
-        chunk.topics = topic_ids
-        yield chunk_terms
+_work: tuple[list[Chunk], list[Topic]] = ([], [])
 
 
-_taxonomy: list[Topic] = []
+def _runs(n: int, parts: int) -> list[tuple[int, int]]:
+    """[start, stop) ranges cutting n chunks into about equal runs."""
+    bounds = [round(n * k / parts) for k in range(parts + 1)]
+    return [(lo, hi) for lo, hi in zip(bounds, bounds[1:]) if hi > lo] or [(0, 0)]
 
 
-def _share_taxonomy(taxonomy: list[Topic]) -> None:
-    global _taxonomy
-    _taxonomy = taxonomy
+def _reporting(results: Iterator, runs: list[tuple[int, int]], progress: Progress | None) -> Iterator:
+    done = 0
+    for (lo, hi), result in zip(runs, results):
+        done += hi - lo
+        if progress and done < runs[-1][1]:
+            progress(f"Indexed {done} of {runs[-1][1]} chunks")
+        yield result
 
 
-def _analyse_one(job: tuple[str, str | None]) -> tuple[list[str], list[str]]:
-    text, topic_text = job
-    return terms(text), assign_topics(topic_text, _taxonomy) if topic_text is not None else []
+def _analyse_run(run: tuple[int, int]) -> tuple[Counts, list[list[str]]]:
+    chunks, taxonomy = _work
+    part = chunks[run[0]:run[1]]
+    topic_ids = [assign_topics(f"{c.heading or ''}\n{c.text}", taxonomy) if c.kind != "boilerplate" else []
+                 for c in part]
+    return count_terms(terms(indexed_text(c)) for c in part), topic_ids
 
 
 def indexed_text(chunk: Chunk) -> str:
@@ -119,8 +136,11 @@ def document_info(documents: list[Document], chunks: list[Chunk], taxonomy: list
     """Derived per-document columns: content hash, description, topics (most chunks first), counts."""
     order = {t.id: n for n, t in enumerate(taxonomy)}
     info: dict[str, dict] = {}
+    by_document: dict[str, list[Chunk]] = {}
+    for chunk in chunks:
+        by_document.setdefault(chunk.document_id, []).append(chunk)
     for doc in documents:
-        mine = [c for c in chunks if c.document_id == doc.id]
+        mine = by_document.get(doc.id, [])
         counts = Counter(t for c in mine for t in c.topics)
         body = "\n".join(s.text for s in doc.segments)
         description = next((s.text for s in doc.segments if s.kind in ("show_notes", "section")), None)

@@ -14,7 +14,7 @@ from sqlite_utils.db import quote_identifier
 from ingest.model import Document
 
 from .chunking import Chunk
-from .tfidf import COUNT_DTYPE, ID_DTYPE, WEIGHT_DTYPE, TfidfIndex, pack
+from .tfidf import TfidfIndex
 from .topics import Topic
 
 SCHEMA_VERSION = 1
@@ -58,9 +58,17 @@ INDEXES = [
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
     """Create every table and index that is missing; safe to call on an existing kb.db."""
+    ensure_tables(db)
+    ensure_indexes(db)
+
+
+def ensure_tables(db: sqlite_utils.Database) -> None:
     for name, spec in TABLES.items():
         if not db[name].exists():
             db[name].create(spec["columns"], pk=spec["pk"], foreign_keys=spec.get("foreign_keys"))
+
+
+def ensure_indexes(db: sqlite_utils.Database) -> None:
     for table, columns in INDEXES:
         db[table].create_index(columns, if_not_exists=True, unique=(table == "terms"))
 
@@ -106,26 +114,24 @@ def atomic_database(path: str | Path) -> Iterator[sqlite_utils.Database]:
 def write_kb(db: sqlite_utils.Database, documents: list[Document], chunks: list[Chunk],
              topics: list[Topic], index: TfidfIndex, doc_info: dict[str, dict]) -> None:
     """Write every table of a fresh kb.db. `chunks` carry their final ids in order, from 1."""
-    ensure_schema(db)
+    ensure_tables(db)  # indexes after the rows: building one at the end is quicker than keeping it up
     names = {t.id: t.name for t in topics}  # JSON columns hold names: readable in facets and exports
     with db.conn:
         db["documents"].insert_all(document_rows(documents, doc_info, names))
-        db["chunks"].insert_all(chunk_rows(chunks, index.term_counts, names), batch_size=2000)
+        bulk_insert(db, "chunks", chunk_rows(chunks, index.term_counts, names))
         db["resources"].insert_all(resource_rows(documents))
         db["topics"].insert_all(topic_rows(topics, chunks))
         bulk_insert(db, "chunk_topics", ((cid, t) for cid, c in enumerate(chunks, 1) for t in c.topics))
-        bulk_insert(db, "terms", (
-            (n, p.term, p.df, round(p.idf, 6), pack(p.chunk_ids, ID_DTYPE), pack(p.weights, WEIGHT_DTYPE),
-             pack(p.counts, COUNT_DTYPE)) for n, p in enumerate(index.postings, 1)))
+        bulk_insert(db, "terms", index.term_rows())
         bulk_insert(db, "chunk_keywords", index.keywords)
         bulk_insert(db, "words", word_rows(chunks))
         db["kb_meta"].insert_all([
             {"key": "schema_version", "value": str(SCHEMA_VERSION)},
             {"key": "chunk_count", "value": str(len(chunks))},
         ])
+    ensure_indexes(db)
     db["chunks"].enable_fts(["text", "heading", "speaker"], tokenize="porter unicode61", create_triggers=False)
     db.execute("insert into chunks_fts(chunks_fts) values ('optimize')")
-    db.vacuum()
 
 
 def bulk_insert(db: sqlite_utils.Database, table: str, rows: Iterable[tuple]) -> None:
@@ -154,14 +160,12 @@ def document_rows(documents: list[Document], doc_info: dict[str, dict], names: d
         }
 
 
-def chunk_rows(chunks: list[Chunk], term_counts: list[int], names: dict[str, str]) -> Iterator[dict]:
+def chunk_rows(chunks: list[Chunk], term_counts: list[int], names: dict[str, str]) -> Iterator[tuple]:
+    """Rows of the chunks table, in the schema's column order."""
     for chunk_id, (c, n_terms) in enumerate(zip(chunks, term_counts), 1):
-        yield {
-            "id": chunk_id, "document_id": c.document_id, "kind": c.kind, "ordinal": c.ordinal,
-            "heading": c.heading, "speaker": c.speaker, "start": c.start, "end": c.end,
-            "start_estimated": int(c.start_estimated), "time": mmss(c.start), "text": c.text,
-            "word_count": c.word_count, "term_count": n_terms, "topics": json.dumps([names[t] for t in c.topics], ensure_ascii=False), "url": c.url,
-        }
+        yield (chunk_id, c.document_id, c.kind, c.ordinal, c.heading, c.speaker, c.start, c.end,
+               int(c.start_estimated), mmss(c.start), c.text, c.word_count, n_terms,
+               json.dumps([names[t] for t in c.topics], ensure_ascii=False), c.url)
 
 
 def word_rows(chunks: list[Chunk]) -> Iterator[tuple]:
@@ -182,8 +186,12 @@ def resource_rows(documents: list[Document]) -> Iterator[dict]:
 
 
 def topic_rows(topics: list[Topic], chunks: list[Chunk]) -> Iterator[dict]:
+    tagged_chunks: dict[str, list[Chunk]] = {}
+    for chunk in chunks:
+        for topic_id in chunk.topics:
+            tagged_chunks.setdefault(topic_id, []).append(chunk)
     for t in topics:
-        tagged = [c for c in chunks if t.id in c.topics]
+        tagged = tagged_chunks.get(t.id, [])
         yield {
             "id": t.id, "name": t.name, "description": t.description,
             "aliases": json.dumps(t.aliases), "patterns": json.dumps(t.patterns),

@@ -4,16 +4,22 @@ Each term row carries three blobs: the chunk ids (int32), the chunk's L2-normali
 weights (float32) and the raw term counts (uint16, for BM25). A query reads only the rows of its
 own terms, so a process answers from kb.db without loading the whole matrix, and a term read
 once stays cached in memory.
+
+Counting is split so that it can run in parallel: `count_terms` turns the term lists of one run
+of chunks into a count matrix with its own vocabulary, `merge_counts` joins the runs, and
+`build_index` weights the result. Everything per term or per chunk after counting is numpy.
 """
 from __future__ import annotations
 
 import math
-from collections import Counter
+from array import array
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 import numpy as np
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+from scipy.sparse import csr_matrix
+from sklearn.feature_extraction.text import TfidfTransformer
 
 TOP_KEYWORDS = 10  # per chunk: the readable chunk_keywords table, and related passages
 ID_DTYPE = np.dtype("<i4")
@@ -32,50 +38,112 @@ class TermPostings:
 
 
 @dataclass
+class Counts:
+    """Term counts of a run of chunks: a chunks x vocabulary matrix and the vocabulary."""
+    matrix: csr_matrix
+    vocabulary: list[str]
+
+
+@dataclass
 class TfidfIndex:
-    postings: list[TermPostings]
-    keywords: list[tuple[int, str, float, int]]  # chunk_id, term, weight, rank
+    """Postings of every term, held column-wise: term n's chunks are ids[indptr[n]:indptr[n+1]]."""
+    vocabulary: list[str]
+    df: np.ndarray
+    idf: np.ndarray
+    indptr: np.ndarray
+    ids: np.ndarray
+    weights: np.ndarray
+    counts: np.ndarray
+    keywords: Iterable[tuple[int, str, float, int]]  # chunk_id, term, weight, rank
     term_counts: list[int]  # index terms per chunk: the document length for BM25
 
+    @property
+    def postings(self) -> Iterator[TermPostings]:
+        for n, term in enumerate(self.vocabulary):
+            lo, hi = self.indptr[n], self.indptr[n + 1]
+            yield TermPostings(term, int(self.df[n]), float(self.idf[n]), self.ids[lo:hi], self.weights[lo:hi],
+                               self.counts[lo:hi])
 
-def build_index(chunk_ids: list[int], chunk_terms: Iterable[list[str]]) -> TfidfIndex:
-    """Fit TF-IDF on the chunks' index terms (`analysis.terms` of each text, read once, in
-    chunk order); return postings per term and each chunk's top keywords."""
-    if not chunk_ids:
-        return TfidfIndex([], [], [])
-    counter = CountVectorizer(analyzer=list, dtype=np.int32)  # the terms are already made
-    try:
-        counts = counter.fit_transform(chunk_terms)
-    except ValueError:  # no chunk has an index term (only stop words, or no letters at all)
-        return TfidfIndex([], [], [0] * len(chunk_ids))
-    transformer = TfidfTransformer(sublinear_tf=True, norm="l2", smooth_idf=True)
-    matrix = transformer.fit_transform(counts).astype(np.float32)
-    vocabulary = counter.get_feature_names_out()
+    def term_rows(self) -> Iterator[tuple]:
+        """(id, term, df, idf, chunk_ids, weights, counts) rows of the terms table, blobs packed."""
+        ids, weights, counts = (pack(a, t) for a, t in ((self.ids, ID_DTYPE), (self.weights, WEIGHT_DTYPE),
+                                                        (self.counts, COUNT_DTYPE)))
+        bounds = self.indptr.tolist()
+        for n, (term, df, idf) in enumerate(zip(self.vocabulary, self.df.tolist(), np.round(self.idf, 6).tolist())):
+            lo, hi = bounds[n], bounds[n + 1]
+            yield n + 1, term, df, idf, ids[4 * lo:4 * hi], weights[4 * lo:4 * hi], counts[2 * lo:2 * hi]
+
+
+def count_terms(chunk_terms: Iterable[list[str]]) -> Counts:
+    """Count each chunk's index terms (`analysis.terms`, in chunk order) against a vocabulary
+    of this run's own; ids are given in order of first appearance."""
+    vocabulary: defaultdict[str, int] = defaultdict()
+    vocabulary.default_factory = vocabulary.__len__  # a new term gets the next id, all in C
+    indptr, columns, values = array("q", [0]), array("i"), array("i")
+    for chunk in chunk_terms:
+        counted = Counter(chunk)
+        columns.extend(map(vocabulary.__getitem__, counted))
+        values.extend(counted.values())
+        indptr.append(len(columns))
+    matrix = csr_matrix((np.frombuffer(values, np.int32), np.frombuffer(columns, np.int32),
+                         np.frombuffer(indptr, np.int64)), shape=(len(indptr) - 1, len(vocabulary)))
+    return Counts(matrix, list(vocabulary))
+
+
+def merge_counts(runs: Iterable[Counts]) -> Counts:
+    """Runs of chunks, in order, as one count matrix over one vocabulary."""
+    vocabulary: defaultdict[str, int] = defaultdict()
+    vocabulary.default_factory = vocabulary.__len__
+    data, columns, lengths = [], [], [np.zeros(1, np.int64)]
+    for run in runs:
+        global_ids = np.fromiter(map(vocabulary.__getitem__, run.vocabulary), np.int32, len(run.vocabulary))
+        data.append(run.matrix.data)
+        columns.append(global_ids[run.matrix.indices])
+        lengths.append(np.diff(run.matrix.indptr))
+    indptr = np.cumsum(np.concatenate(lengths))
+    rows = len(indptr) - 1
+    matrix = csr_matrix((np.concatenate(data) if data else np.zeros(0, np.int32),
+                         np.concatenate(columns) if columns else np.zeros(0, np.int32), indptr),
+                        shape=(rows, len(vocabulary)))
+    return Counts(matrix, list(vocabulary))
+
+
+def build_index(chunk_ids: list[int], chunk_terms: Iterable[list[str]] | Counts) -> TfidfIndex:
+    """Fit TF-IDF on the chunks' index terms (term lists in chunk order, or their `Counts`);
+    return postings per term and each chunk's top keywords."""
+    counted = chunk_terms if isinstance(chunk_terms, Counts) else count_terms(chunk_terms)
+    counts, vocabulary = counted.matrix, counted.vocabulary
     ids = np.asarray(chunk_ids, dtype=ID_DTYPE)
+    lengths = np.asarray(counts.sum(axis=1)).ravel().astype(np.int64).tolist()
+    if not vocabulary:  # no chunk has an index term (only stop words, or no letters at all)
+        empty = np.zeros(0)
+        return TfidfIndex([], empty, empty, np.zeros(1, np.int64), empty, empty, empty, [], lengths)
+    transformer = TfidfTransformer(sublinear_tf=True, norm="l2", smooth_idf=True)
+    matrix = transformer.fit_transform(counts).astype(np.float32).tocsr()
     by_term, counts_by_term = matrix.tocsc(), counts.tocsc()
     by_term.sort_indices()
     counts_by_term.sort_indices()
-    postings = []
-    for col, term in enumerate(vocabulary):
-        lo, hi = by_term.indptr[col], by_term.indptr[col + 1]
-        postings.append(TermPostings(
-            str(term), int(hi - lo), float(transformer.idf_[col]), ids[by_term.indices[lo:hi]],
-            by_term.data[lo:hi], np.minimum(counts_by_term.data[lo:hi], 65535),
-        ))
-    lengths = np.asarray(counts.sum(axis=1)).ravel().tolist()
-    return TfidfIndex(postings, list(top_keywords(matrix.tocsr(), vocabulary, ids)), lengths)
+    return TfidfIndex(
+        vocabulary=vocabulary, df=np.diff(by_term.indptr), idf=transformer.idf_, indptr=by_term.indptr,
+        ids=ids[by_term.indices], weights=by_term.data, counts=np.minimum(counts_by_term.data, 65535),
+        keywords=top_keywords(matrix, vocabulary, ids), term_counts=lengths,
+    )
 
 
-def top_keywords(matrix, vocabulary, ids) -> Iterator[tuple[int, str, float, int]]:
+def top_keywords(matrix: csr_matrix, vocabulary: list[str], ids: np.ndarray) -> Iterator[tuple[int, str, float, int]]:
     """Each chunk's highest-weighted single words (bigrams read badly and seldom recur)."""
-    single = np.array([" " not in term for term in vocabulary])
-    for row in range(matrix.shape[0]):
-        lo, hi = matrix.indptr[row], matrix.indptr[row + 1]
-        columns, weights = matrix.indices[lo:hi], matrix.data[lo:hi]
-        keep = single[columns]
-        columns, weights = columns[keep], weights[keep]
-        for rank, k in enumerate(np.argsort(-weights, kind="stable")[:TOP_KEYWORDS], 1):
-            yield int(ids[row]), str(vocabulary[columns[k]]), round(float(weights[k]), 4), rank
+    single = np.fromiter((" " not in term for term in vocabulary), bool, len(vocabulary))
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    keep = single[matrix.indices]
+    rows, columns, weights = rows[keep], matrix.indices[keep], matrix.data[keep]
+    # One stable sort: by chunk, then weight down (weights are in (0, 1], so the key stays below
+    # the next chunk's); equal weights keep their stored order, so the result is deterministic.
+    order = np.argsort(rows + (1.0 - weights.astype(np.float64)) * 0.5, kind="stable")
+    rows, columns, weights = rows[order], columns[order], weights[order]
+    rank = np.arange(len(rows)) - np.searchsorted(rows, rows)  # place within the chunk's row, from 0
+    top = rank < TOP_KEYWORDS
+    return zip(ids[rows[top]].tolist(), map(vocabulary.__getitem__, columns[top].tolist()),
+               np.round(weights[top].astype(np.float64), 4).tolist(), (rank[top] + 1).tolist())
 
 
 def pack(array: np.ndarray, dtype: np.dtype) -> bytes:

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
+from itertools import islice
 import re._parser as regex_parser  # to find the words a pattern cannot match without
-from re._constants import ASSERT, ASSERT_NOT, BRANCH, IN, LITERAL, MAX_REPEAT, MIN_REPEAT, SUBPATTERN
+from re._constants import AT, ASSERT, ASSERT_NOT, BRANCH, IN, LITERAL, MAX_REPEAT, MIN_REPEAT, SUBPATTERN
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import yaml
 
 from ingest.model import slugify
 
-from .analysis import fold
+from .analysis import BRITISH_TO_AMERICAN, american, fold, lowered
 
 
 class TaxonomyError(ValueError):
@@ -42,10 +43,6 @@ def phrase_keys(phrase: str) -> set[tuple[str, ...]]:
     return keys
 
 
-def ngrams(words: list[str], longest: int = MAX_PHRASE_WORDS) -> set[tuple[str, ...]]:
-    return {tuple(words[i:i + n]) for n in range(1, longest + 1) for i in range(len(words) - n + 1)}
-
-
 @dataclass
 class Topic:
     id: str
@@ -54,20 +51,9 @@ class Topic:
     aliases: list[str] = field(default_factory=list)
     patterns: list[str] = field(default_factory=list)
     keys: set[tuple[str, ...]] = field(default_factory=set, repr=False)
-    longest: int = field(default=1, repr=False)  # words in the longest key
     pattern: re.Pattern | None = field(default=None, repr=False)
     # Strings one of which any match of `pattern` contains: a cheap test before the regex runs.
     pattern_needs: set[str] | None = field(default=None, repr=False)
-
-    def matches(self, grams: set[tuple[str, ...]], folded_text: str) -> bool:
-        """Whether the text (its word n-grams and folded form) names this topic."""
-        if self.keys & grams:
-            return True
-        if self.pattern is None:
-            return False
-        if self.pattern_needs is not None and not any(s in folded_text for s in self.pattern_needs):
-            return False
-        return bool(self.pattern.search(folded_text))
 
     def phrases(self) -> list[str]:
         """The name and every alias: what a query about this topic may be expanded with."""
@@ -77,7 +63,6 @@ class Topic:
 def compile_topic(topic: Topic, path: str) -> Topic:
     """Aliases become word tuples (fast set look-ups); patterns one regular expression."""
     topic.keys = set().union(*(phrase_keys(a) for a in topic.phrases()))
-    topic.longest = max((len(k) for k in topic.keys), default=1)
     for pattern in topic.patterns:
         try:
             re.compile(pattern)
@@ -93,8 +78,10 @@ def compile_topic(topic: Topic, path: str) -> Topic:
 def required_strings(parsed) -> set[str] | None:
     """Lower-case strings one of which every match of a parsed regex contains (None: no such set).
 
-    Runs of literal characters are required where they stand outside optional parts; a branch
-    requires one of its alternatives' sets. The most selective set found is returned."""
+    A run of items that can each match only a few literal strings (a character, a class of
+    characters, an optional part, a group or branch of such, or a zero-width test such as \\b)
+    requires one of the run's spellings; a group or branch that cannot be spelt out requires what
+    its parts require. The most selective set found is returned."""
     best: set[str] | None = None
     run: set[str] = {""}
 
@@ -104,25 +91,53 @@ def required_strings(parsed) -> set[str] | None:
             best = found
 
     for op, arg in parsed:
-        if op is LITERAL:
-            run = {r + chr(arg).lower() for r in run}
-            continue
-        if op is IN and all(o is LITERAL for o, _ in arg) and len(arg) * len(run) <= 16:
-            run = {r + chr(a).lower() for r in run for _, a in arg}
+        options = spellings(op, arg)
+        if options is not None and len(run) * len(options) <= MAX_SPELLINGS:
+            run = {r + o for r in run for o in options}
             continue
         keep(run)
         run = {""}
         if op is SUBPATTERN:
             keep(required_strings(arg[-1]))
         elif op is BRANCH:
-            options = [required_strings(branch) for branch in arg[1]]
-            keep(set().union(*options) if all(options) else None)
+            branches = [required_strings(branch) for branch in arg[1]]
+            keep(set().union(*branches) if all(branches) else None)
         elif op in (MAX_REPEAT, MIN_REPEAT) and arg[0] >= 1:
             keep(required_strings(arg[2]))
-        elif op in (ASSERT, ASSERT_NOT):
-            continue  # looks around without consuming: requires nothing
     keep(run)
     return best
+
+
+MAX_SPELLINGS = 64
+
+
+def spellings(op, arg) -> set[str] | None:
+    """Every string one parsed regex item can match, when they are few and literal (else None)."""
+    if op is LITERAL:
+        return {chr(arg).lower()}
+    if op is IN and all(o is LITERAL for o, _ in arg):
+        return {chr(a).lower() for _, a in arg}
+    if op in (AT, ASSERT, ASSERT_NOT):
+        return {""}  # zero width: the text on either side is contiguous
+    if op is SUBPATTERN:
+        return sequence_spellings(arg[-1])
+    if op is BRANCH:
+        branches = [sequence_spellings(branch) for branch in arg[1]]
+        return set().union(*branches) if all(b is not None for b in branches) else None
+    if op in (MAX_REPEAT, MIN_REPEAT) and (arg[0], arg[1]) == (0, 1):
+        inner = sequence_spellings(arg[2])
+        return inner | {""} if inner is not None else None
+    return None
+
+
+def sequence_spellings(parsed) -> set[str] | None:
+    out = {""}
+    for op, arg in parsed:
+        options = spellings(op, arg)
+        if options is None or len(out) * len(options) > MAX_SPELLINGS:
+            return None
+        out = {r + o for r in out for o in options}
+    return out
 
 
 def load_taxonomy(path: str | Path) -> list[Topic]:
@@ -175,11 +190,116 @@ def string_list(value, where: str) -> list[str]:
     return [str(v) for v in value if v is not None and str(v).strip()]
 
 
+class TopicMatcher:
+    """Finds a taxonomy's topics in text, built once per taxonomy: the build runs it on every chunk.
+
+    Alias keys are looked up in the text's set of words (one word) or of word pairs (the first two
+    words of longer keys), so no other n-grams are formed. A topic's pattern runs only when one of
+    its required strings (`pattern_needs`) is in the text, and a required string is looked for only
+    when each of its word pieces is inside some word of the text; which pieces a distinct word
+    holds is worked out once."""
+
+    def __init__(self, topics: list[Topic]):
+        self.topics = topics
+        self.by_word: dict[str, set[int]] = {}
+        self.by_pair: dict[tuple[str, str], list[tuple[tuple[str, ...], int]]] = {}
+        for n, topic in enumerate(topics):
+            for key in topic.keys:
+                if len(key) == 1:
+                    self.by_word.setdefault(key[0], set()).add(n)
+                else:
+                    self.by_pair.setdefault(key[:2], []).append((key, n))
+        self.always_try: set[int] = set()
+        self.needs: list[tuple[str, frozenset[str], int]] = []  # (required string, its pieces, topic)
+        for n, topic in enumerate(topics):
+            if topic.pattern is None:
+                continue
+            if not topic.pattern_needs:
+                self.always_try.add(n)
+            for need in topic.pattern_needs or ():
+                pieces = frozenset(tokens(need))
+                if not pieces:  # no word in it: nothing to pre-test with
+                    self.always_try.add(n)
+                self.needs.append((need, pieces, n))
+        self.needs_by_piece: dict[str, list[int]] = {}
+        for i, (_, pieces, _) in enumerate(self.needs):
+            for piece in pieces:
+                self.needs_by_piece.setdefault(piece, []).append(i)
+        self.pieces_in = _PiecesInWord(set(self.needs_by_piece))
+
+    def match(self, text: str) -> list[Topic]:
+        """The topics whose name, aliases or patterns occur in the text, in taxonomy order."""
+        folded = lowered(text)
+        words = tokens(folded)
+        present = set(words)
+        if not present.isdisjoint(BRITISH_TO_AMERICAN):  # seldom: spare the scan for British spellings
+            folded = american(folded)
+            words = tokens(folded)
+            present = set(words)
+        found: set[int] = set().union(*map(self.by_word.get, self.by_word.keys() & present))
+        for pair in self.by_pair.keys() & set(zip(words, islice(words, 1, None))):
+            for key, n in self.by_pair[pair]:
+                if n not in found and (len(key) == 2 or _has_sequence(words, key)):
+                    found.add(n)
+        for n in self.patterns_to_try(folded, present) - found:
+            if self.topics[n].pattern.search(folded):
+                found.add(n)
+        return [self.topics[n] for n in sorted(found)]
+
+    def patterns_to_try(self, folded: str, present: set[str]) -> set[int]:
+        """Topics one of whose required strings is in the text."""
+        pieces = set().union(*map(self.pieces_in.__getitem__, present))
+        to_try = set(self.always_try)
+        for i in {i for piece in pieces for i in self.needs_by_piece[piece]}:
+            need, need_pieces, n = self.needs[i]
+            if n not in to_try and need_pieces <= pieces and need in folded:
+                to_try.add(n)
+        return to_try
+
+
+class _PiecesInWord(dict):
+    """word -> the required strings' pieces found inside it, worked out on first sight."""
+
+    def __init__(self, pieces: set[str]):
+        super().__init__()
+        self.pieces = pieces
+
+    def __missing__(self, word: str) -> frozenset[str]:
+        if len(self) > 1_000_000:
+            self.clear()
+        value = self[word] = frozenset(p for p in self.pieces if p in word)
+        return value
+
+
+def _has_sequence(words: list[str], key: tuple[str, ...]) -> bool:
+    """Whether the words hold `key` as consecutive words."""
+    at = -1
+    try:
+        while True:
+            at = words.index(key[0], at + 1)
+            if tuple(words[at:at + len(key)]) == key:
+                return True
+    except ValueError:
+        return False
+
+
+_matchers: dict[int, tuple[list[Topic], TopicMatcher]] = {}
+
+
+def matcher(topics: list[Topic]) -> TopicMatcher:
+    """The matcher of this taxonomy list, made on first use (the entry keeps the list alive, so
+    its id cannot be reused by another list while cached)."""
+    cached = _matchers.get(id(topics))
+    if cached is None or cached[0] is not topics:
+        if len(_matchers) > 32:
+            _matchers.clear()
+        cached = _matchers[id(topics)] = (topics, TopicMatcher(topics))
+    return cached[1]
+
+
 def matched_topics(text: str, topics: list[Topic]) -> list[Topic]:
     """The topics whose name, aliases or patterns occur in the text, in taxonomy order."""
-    folded = fold(text)
-    grams = ngrams(tokens(folded), max((t.longest for t in topics), default=1))
-    return [t for t in topics if t.matches(grams, folded)]
+    return matcher(topics).match(text)
 
 
 def assign_topics(text: str, topics: list[Topic]) -> list[str]:
