@@ -64,8 +64,12 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
 
 def ensure_tables(db: sqlite_utils.Database) -> None:
     for name, spec in TABLES.items():
-        if not db[name].exists():
-            db[name].create(spec["columns"], pk=spec["pk"], foreign_keys=spec.get("foreign_keys"))
+        if db[name].exists():
+            continue
+        sql = db.create_table_sql(name, spec["columns"], pk=spec["pk"], foreign_keys=spec.get("foreign_keys"))
+        if isinstance(spec["pk"], tuple):  # link tables: the key is the row, so no separate rowid b-tree
+            sql = sql.rstrip().removesuffix(";") + " WITHOUT ROWID;"
+        db.execute(sql)
 
 
 def ensure_indexes(db: sqlite_utils.Database) -> None:
@@ -131,7 +135,6 @@ def write_kb(db: sqlite_utils.Database, documents: list[Document], chunks: list[
         ])
     ensure_indexes(db)
     db["chunks"].enable_fts(["text", "heading", "speaker"], tokenize="porter unicode61", create_triggers=False)
-    db.execute("insert into chunks_fts(chunks_fts) values ('optimize')")
 
 
 def bulk_insert(db: sqlite_utils.Database, table: str, rows: Iterable[tuple]) -> None:

@@ -118,29 +118,46 @@ def build_index(chunk_ids: list[int], chunk_terms: Iterable[list[str]] | Counts)
     if not vocabulary:  # no chunk has an index term (only stop words, or no letters at all)
         empty = np.zeros(0)
         return TfidfIndex([], empty, empty, np.zeros(1, np.int64), empty, empty, empty, [], lengths)
-    transformer = TfidfTransformer(sublinear_tf=True, norm="l2", smooth_idf=True)
-    matrix = transformer.fit_transform(counts).astype(np.float32).tocsr()
-    by_term, counts_by_term = matrix.tocsc(), counts.tocsc()
-    by_term.sort_indices()
-    counts_by_term.sort_indices()
+    idf = TfidfTransformer(sublinear_tf=True, norm="l2", smooth_idf=True).fit(counts).idf_
+    weights = tfidf_weights(counts, idf)
+    # Term-major order of the same entries, found once and applied to weights and counts alike.
+    positions = csr_matrix((np.arange(counts.nnz, dtype=np.int32 if counts.nnz < 2**31 else np.int64),
+                            counts.indices, counts.indptr),
+                           shape=counts.shape).tocsc()
+    order = positions.data
     return TfidfIndex(
-        vocabulary=vocabulary, df=np.diff(by_term.indptr), idf=transformer.idf_, indptr=by_term.indptr,
-        ids=ids[by_term.indices], weights=by_term.data, counts=np.minimum(counts_by_term.data, 65535),
-        keywords=top_keywords(matrix, vocabulary, ids), term_counts=lengths,
+        vocabulary=vocabulary, df=np.diff(positions.indptr), idf=idf, indptr=positions.indptr,
+        ids=ids[positions.indices], weights=weights[order], counts=np.minimum(counts.data[order], 65535),
+        keywords=top_keywords(counts, weights, vocabulary, ids), term_counts=lengths,
     )
 
 
-def top_keywords(matrix: csr_matrix, vocabulary: list[str], ids: np.ndarray) -> Iterator[tuple[int, str, float, int]]:
+def tfidf_weights(counts: csr_matrix, idf: np.ndarray) -> np.ndarray:
+    """scikit-learn's sublinear, L2-normalised TF-IDF of each stored count, in the same order."""
+    weights = np.log(counts.data.astype(np.float32))
+    weights += 1.0
+    weights *= idf.astype(np.float32)[counts.indices]
+    row_lengths = np.diff(counts.indptr)
+    squares = np.zeros(len(row_lengths))
+    filled = row_lengths > 0
+    if counts.nnz:
+        squares[filled] = np.add.reduceat(np.square(weights, dtype=np.float64), counts.indptr[:-1][filled])
+    weights /= np.repeat(np.sqrt(np.where(filled, squares, 1.0)).astype(np.float32), row_lengths)
+    return weights
+
+
+def top_keywords(counts: csr_matrix, weights: np.ndarray, vocabulary: list[str],
+                 ids: np.ndarray) -> Iterator[tuple[int, str, float, int]]:
     """Each chunk's highest-weighted single words (bigrams read badly and seldom recur)."""
     single = np.fromiter((" " not in term for term in vocabulary), bool, len(vocabulary))
-    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-    keep = single[matrix.indices]
-    rows, columns, weights = rows[keep], matrix.indices[keep], matrix.data[keep]
+    keep = single[counts.indices]
+    rows = np.repeat(np.arange(counts.shape[0], dtype=np.int32), np.diff(counts.indptr))[keep]
+    columns, weights = counts.indices[keep], weights[keep]
     # One stable sort: by chunk, then weight down (weights are in (0, 1], so the key stays below
     # the next chunk's); equal weights keep their stored order, so the result is deterministic.
     order = np.argsort(rows + (1.0 - weights.astype(np.float64)) * 0.5, kind="stable")
     rows, columns, weights = rows[order], columns[order], weights[order]
-    rank = np.arange(len(rows)) - np.searchsorted(rows, rows)  # place within the chunk's row, from 0
+    rank = np.arange(len(rows)) - np.searchsorted(rows, np.arange(counts.shape[0]))[rows]  # from 0 in each row
     top = rank < TOP_KEYWORDS
     return zip(ids[rows[top]].tolist(), map(vocabulary.__getitem__, columns[top].tolist()),
                np.round(weights[top].astype(np.float64), 4).tolist(), (rank[top] + 1).tolist())
