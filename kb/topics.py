@@ -250,16 +250,23 @@ class TopicMatcher:
         self.topics_mask = (1 << width) - 1
         self.try_shift, self.piece_shift = width, 2 * width + 2
         self.pair_flag, self.british_flag = 1 << 2 * width, 1 << 2 * width + 1
+        # The strings looked for inside each new word, and the bits each one sets.
+        inside: dict[str, int] = {}
+        for need, n in self.word_needs:
+            inside[need] = inside.get(need, 0) | 1 << n + self.try_shift
+        for piece_id, piece in enumerate(self.pieces):
+            inside[piece] = inside.get(piece, 0) | 1 << piece_id + self.piece_shift
+        # One regex finds them: at each place the longest that starts there, so a found string also
+        # sets the bits of every string inside it (the shorter ones starting at the same place).
+        self.bits_inside = {s: reduce(or_, (b for t, b in inside.items() if t in s), 0) for s in inside}
+        alternatives = "|".join(map(re.escape, sorted(inside, key=len, reverse=True)))
+        self.find_inside = re.compile(f"(?=({alternatives}))") if inside else None
         self.word_bits = _PerWord(self.bits_of_word)
 
     def bits_of_word(self, word: str) -> int:
         bits = self.found_bits.get(word, 0)
-        for need, n in self.word_needs:
-            if need in word:
-                bits |= 1 << n + self.try_shift
-        for piece_id, piece in enumerate(self.pieces):
-            if piece in word:
-                bits |= 1 << piece_id + self.piece_shift
+        if self.find_inside is not None:
+            bits |= reduce(or_, map(self.bits_inside.__getitem__, self.find_inside.findall(word)), 0)
         if word in self.pair_first_words:
             bits |= self.pair_flag
         if word in BRITISH_TO_AMERICAN:
