@@ -72,6 +72,8 @@ class KnowledgeBase:
         self._postings: dict[str, Postings | None] = {}
         self._query_topics: dict[str, list[Topic]] = {}
         self.mean_length = float(self.length[1:].mean()) if self.n_chunks else 1.0
+        # BM25's length normalisation of each chunk, which no term or query changes.
+        self.length_norm = (BM25_K1 * (1 - BM25_B + BM25_B * self.length / (self.mean_length or 1.0))).astype(np.float32)
         by_kind = np.array([KIND_WEIGHT.get(k, 1.0) for k in self.facets.values["kind"]], dtype=np.float32)
         self.weight = by_kind[self.facets.codes["kind"]]  # boilerplate and lists count for less
 
@@ -103,9 +105,11 @@ class KnowledgeBase:
         """Unpacked postings with each chunk's BM25 weight for the term, which no query changes."""
         ids = unpack_ids(ids_blob)
         tf = unpack_counts(counts_blob).astype(np.float32)
-        norm = BM25_K1 * (1 - BM25_B + BM25_B * self.length[ids] / self.mean_length)
-        bm25_idf = np.log(1 + (self.n_chunks - df + 0.5) / (df + 0.5))
-        return Postings(idf, df, ids, unpack_weights(weights_blob), bm25_idf * tf * (BM25_K1 + 1) / (tf + norm))
+        bm25_idf = np.float32(np.log(1 + (self.n_chunks - df + 0.5) / (df + 0.5)))
+        bm25 = tf * (bm25_idf * (BM25_K1 + 1))
+        tf += self.length_norm[ids]
+        bm25 /= tf
+        return Postings(idf, df, ids, unpack_weights(weights_blob), bm25)
 
     def topic(self, value: str) -> Topic:
         found = resolve_topic(value, self.taxonomy)
