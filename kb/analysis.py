@@ -132,6 +132,11 @@ def _runs(text: str) -> list[str]:
     text = spell_symbols(lowered(text))
     if TENS_GUARD.search(text):  # "twenty four" and "twenty-four" -> "24"
         text = TENS_AND_UNIT.sub(lambda m: str(int(NUMBER_WORDS[m[1]]) + int(NUMBER_WORDS[m[2]])), text)
+    return split_runs(text)
+
+
+def split_runs(text: str) -> list[str]:
+    """The runs of characters WORD can match; WORD finds the same in the runs as in the text."""
     return text.encode("ascii", "replace").translate(RUN_SEPARATORS).decode("ascii").split()
 
 

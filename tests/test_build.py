@@ -63,6 +63,20 @@ def test_same_sources_same_rows(tmp_path):
         assert list(a[table].rows) == list(b[table].rows), table
 
 
+def test_parallel_analysis_writes_the_same_rows(tmp_path, monkeypatch):
+    # Big builds count terms and tag topics in forked runs and merge them: the rows must be those
+    # of the one-process build, term ids and postings included.
+    build_kb([CORPUS], tmp_path / "serial.db", TOPICS)
+    monkeypatch.setattr("kb.build.PARALLEL_FROM_CHUNKS", 1)
+    monkeypatch.setattr("os.cpu_count", lambda: 3)
+    messages = []
+    build_kb([CORPUS], tmp_path / "parallel.db", TOPICS, messages.append)
+    assert any(m.startswith("Indexed ") and " of " in m for m in messages)
+    a, b = sqlite_utils.Database(tmp_path / "serial.db"), sqlite_utils.Database(tmp_path / "parallel.db")
+    for table in ("chunks", "chunk_topics", "terms", "chunk_keywords", "topics", "documents"):
+        assert list(a[table].rows) == list(b[table].rows), table
+
+
 def test_failed_build_leaves_old_db(tmp_path):
     db = tmp_path / "kb.db"
     build_kb([CORPUS], db, TOPICS)

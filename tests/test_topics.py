@@ -1,9 +1,12 @@
 """The taxonomy in topics.yml: loading, checking, and matching topics in text and queries."""
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from kb.topics import TaxonomyError, assign_topics, load_taxonomy, matched_topics, resolve_topic
+from kb.topics import TaxonomyError, assign_topics, load_taxonomy, matched_topics, resolve_topic, topics_from_entries
 
 TOPICS = Path(__file__).parent.parent / "topics.yml"
 REQUIRED = [
@@ -153,3 +156,44 @@ def test_aliases_given_as_a_string(tmp_path):
     else:
         assert topics[0].aliases == ["2FA"]
         assert assign_topics("It was a sunny day.", topics) == []
+
+
+def reference_topics(text, topics):
+    """What the matcher must find, the slow and obvious way: every alias n-gram of the folded
+    text, and every pattern searched case-insensitively."""
+    from kb.analysis import fold
+    folded = fold(text)
+    found = re.findall(r"[a-z0-9]+", folded)
+    grams = {tuple(found[i:i + n]) for n in range(1, 7) for i in range(len(found) - n + 1)}
+    return [t.name for t in topics if t.keys & grams or any(re.search(p, folded, re.I) for p in t.patterns)]
+
+
+def topic_vocabulary():
+    """Whole aliases, required strings of patterns and their single words, and a few others."""
+    taxonomy = load_taxonomy(TOPICS)
+    phrases = {p for t in taxonomy for p in t.phrases()} | {n for t in taxonomy for n in t.pattern_needs or ()}
+    single = {w for p in phrases for w in re.findall(r"[A-Za-z0-9]+", p)}
+    return sorted(phrases | single | {"licence", "centre", "the", "and", "co", "op", "line", "first", "f", "data"})
+
+
+TAXONOMY = load_taxonomy(TOPICS)  # one list: the matcher built for it is kept between examples
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(topic_vocabulary()), st.sampled_from([" ", "-", ", ", "’", "  "])),
+                max_size=8))
+def test_matcher_finds_what_brute_force_finds(pieces):
+    taxonomy = TAXONOMY
+    text = "".join(word + sep for word, sep in pieces)
+    assert [t.name for t in matched_topics(text, taxonomy)] == reference_topics(text, taxonomy)
+
+
+def test_required_strings_spell_out_short_alternatives():
+    by_id = {t.id: t for t in load_taxonomy(TOPICS)}
+    assert by_id["co-op-funds"].pattern_needs == {"co-op", "coop"}
+    assert by_id["windows-virtual-desktop"].pattern_needs == {"vdi", "virtual desktop", "virtual desktops"}
+    custom = topics_from_entries([{"name": "Things", "patterns": [r"\bwidget\d+", r"gizmo(s|es)?\b"]}])[0]
+    assert custom.pattern_needs == {"widget", "gizmo", "gizmos", "gizmoes"}
+    anything = topics_from_entries([{"name": "Any", "patterns": [r"\w+ing"]}])[0]
+    assert anything.pattern_needs == {"ing"}
+    assert [t.name for t in matched_topics("Sing along", [anything])] == ["Any"]
