@@ -357,6 +357,15 @@ def matched_topics(text: str, topics: list[Topic]) -> list[Topic]:
     return matcher(topics).match(text)
 
 
+def naming_phrases(text: str, topic: Topic) -> list[str]:
+    """The parts of a (short) text that name the topic: its aliases there and its pattern's matches."""
+    folded = fold(text)
+    words = tokens(folded)
+    found = [" ".join(key) for key in topic.keys
+             if any(tuple(words[i:i + len(key)]) == key for i in range(len(words) - len(key) + 1))]
+    return found + ([m.group() for m in topic.pattern.finditer(folded)] if topic.pattern is not None else [])
+
+
 def assign_topics(text: str, topics: list[Topic]) -> list[str]:
     """Ids of the topics the text names, in taxonomy order."""
     return [t.id for t in matched_topics(text, topics)]

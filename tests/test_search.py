@@ -23,6 +23,16 @@ def test_expected_passage_in_top_three(corpus_db, query, expected):
     assert any(expected.lower() in t for t in texts), texts
 
 
+def test_words_naming_a_topic_are_context_for_the_rest(corpus_db):
+    from kb.search import KnowledgeBase
+    kb = KnowledgeBase(corpus_db)
+    _, boosts = kb.query_terms("Dicker Data support hours")  # the Distributors topic's pattern
+    assert (boosts["dicker"], boosts["dicker data"], boosts["support"], boosts["hour"]) == (0.5, 0.5, 1.0, 1.0)
+    assert kb.query_terms("GDAP")[1]["gdap"] == 1.0  # a query that only names a topic keeps its words
+    # the transcript says "Dickie data"; intros that only name Dicker Data no longer come first
+    assert "24, seven support" in search(corpus_db, "Dicker Data support hours", limit=1)[0]["text"]
+
+
 def test_boilerplate_ranks_below_content(corpus_db):
     results = search(corpus_db, "Need to Know podcast Microsoft Teams episode", limit=5)
     assert results and results[0]["kind"] != "boilerplate"
