@@ -91,9 +91,12 @@ def search(query, db, limit, offset, topics, kind, as_json):
     if as_json:
         click.echo(json.dumps(results, indent=2, ensure_ascii=False))
         return
+    searched = kb.corrected(query)
+    if searched != query:
+        click.echo(f"Showing results for {searched!r}.")
     if not results:
-        click.echo(f"No results for {query!r}.")
-    stems = query_stems(query)
+        click.echo(f"No results for {searched!r}.")
+    stems = query_stems(searched)
     for rank, r in enumerate(results, 1 + offset):
         click.echo(format_result(rank, r, stems))
 

@@ -313,7 +313,7 @@ def facet_views(datasette, state: PageState, facets: dict) -> list[dict]:
 
 
 async def search_context(datasette, kb: KnowledgeBase, state: PageState, data: dict) -> dict:
-    stems = query_stems(state.q)
+    stems = query_stems(data.get("corrected") or state.q)
     results = [result_view(datasette, state, r, stems) for r in data["results"]]
     selected = [{"facet": FACET_TITLES[f], "label": kb.facets.labels.get(v, v) if f == "document" else v,
                  "remove_url": page_url(datasette, state.removing(f, v))} for f, v in state.filters]
@@ -325,7 +325,8 @@ async def search_context(datasette, kb: KnowledgeBase, state: PageState, data: d
         topics = [{"name": r["name"], "count": r["chunk_count"], "url": page_url(datasette, PageState(r["name"]))}
                   for r in rows]
     return {
-        "q": state.q, "filters": state.filters, "results": results, "total": data["total"],
+        "q": state.q, "corrected": data.get("corrected"), "filters": state.filters, "results": results,
+        "total": data["total"],
         "first": data["offset"] + 1, "last": data["offset"] + len(results),
         "facets": facet_views(datasette, state, data["facets"]), "selected": selected,
         "clear_url": page_url(datasette, PageState(state.q)), "topics": topics,

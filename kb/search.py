@@ -24,7 +24,7 @@ EXPANSION_WEIGHT = 0.35  # an alias added from the taxonomy counts less than a w
 # its context, and the topic boost already favours passages on that topic; the other words are
 # what is asked about it. Naming words count this much when there are other words (a plateau
 # from 0.4 to 0.6 on the development queries; own queries unchanged).
-NAMING_WEIGHT = 0.5
+NAMING_WEIGHT = 0.4
 BM25_K1, BM25_B = 1.2, 0.75
 # Fusion: each score scaled by its best value, then mixed. Measured on the development and own
 # queries (bench/queries-own.json): 0.25 cosine + 0.75 BM25 beat reciprocal-rank fusion, and
@@ -75,6 +75,7 @@ class KnowledgeBase:
         except sqlite3.DatabaseError as exc:
             raise SearchError(f"{self.path}: not a kb.db built by 'kb build' ({exc})") from None
         self._postings: dict[str, Postings | None] = {}
+        self._word_df: dict[str, int] | None = None
         self._query_topics: dict[str, list[Topic]] = {}
         self.mean_length = float(self.length[1:].mean()) if self.n_chunks else 1.0
         # BM25's length normalisation of each chunk, which no term or query changes.
@@ -130,7 +131,7 @@ class KnowledgeBase:
         boosts = {t: 1.0 for t in typed}
         named = self.query_topics(text)
         naming = {t for topic in named for phrase in naming_phrases(text, topic) for t in terms(phrase)}
-        if naming and not naming.issuperset(typed):
+        if naming and not naming.issuperset(t for t in typed if " " not in t):
             for term in naming.intersection(typed):
                 boosts[term] = NAMING_WEIGHT
         for topic in named:
@@ -138,6 +139,43 @@ class KnowledgeBase:
                 for term in terms(phrase):
                     boosts.setdefault(term, EXPANSION_WEIGHT)
         return typed + [t for t in boosts if t not in typed], boosts
+
+    def corrected(self, text: str) -> str:
+        """The query with each word the corpus never uses (4 letters or more) replaced by the
+        likeliest corpus word one edit away, if there is one: "resourse" -> "resource"."""
+        spans = list(re.finditer(r"(?<![\w'’-])[A-Za-z]{4,}(?![\w'’-])|[\w'’-]+", text))
+        stems = [(terms(m.group()) or [""])[0] for m in spans]
+        out, last = [], 0
+        for n, match in enumerate(spans):
+            word = match.group()
+            if (len(word) >= 4 and word.isalpha() and stems[n] and len(terms(word)) == 1
+                    and self.postings(stems[n]) is None):
+                context = (stems[n - 1] if n else "", stems[n + 1] if n + 1 < len(spans) else "")
+                fixed = self.likeliest_neighbour(word.lower(), context)
+                if fixed is not None:
+                    out.append(text[last:match.start()])
+                    out.append(fixed.upper() if word.isupper() else fixed.capitalize() if word[0].isupper() else fixed)
+                    last = match.end()
+        return "".join(out) + text[last:]
+
+    def likeliest_neighbour(self, word: str, context: tuple[str, str] = ("", "")) -> str | None:
+        """The word one deletion, insertion, change or swap away whose stem makes a word pair the
+        corpus has with the query's neighbouring words, else whose stem most chunks use."""
+        if self._word_df is None:  # read once, and only when a query has an unknown word
+            self._word_df = dict(self.conn.execute("select term, df from terms where instr(term, ' ') = 0"))
+        before, after = context
+        best, best_key = None, None
+        for candidate in sorted(one_edit_away(word)):
+            stems = terms(candidate)
+            if len(stems) != 1 or stems[0] not in self._word_df:
+                continue
+            stem_ = stems[0]
+            pairs = sum(self.postings(pair) is not None for pair in (f"{before} {stem_}", f"{stem_} {after}")
+                        if not pair.startswith(" ") and not pair.endswith(" "))
+            key = (pairs, self._word_df[stem_], len(candidate) == len(word))
+            if best_key is None or key > best_key:
+                best, best_key = candidate, key
+        return best
 
     def cosine(self, query_terms: list[str], boosts: dict[str, float]) -> np.ndarray:
         """TF-IDF cosine of every chunk with the query (index = chunk id)."""
@@ -235,13 +273,16 @@ class KnowledgeBase:
 
     def search(self, query: Query) -> list[dict]:
         """One page of results, best first."""
+        query = replace(query, text=self.corrected(query.text))
         return self.page(self.ranked(query), query)
 
     def search_with_facets(self, query: Query) -> dict:
         """One page of results, the number of results, and facet counts over all of them."""
+        typed = query.text
+        query = replace(query, text=self.corrected(query.text))
         scores = self.ranked(query)
         matched = np.flatnonzero(scores > 0)
-        return {"query": query.text, "total": int(len(matched)), "offset": query.offset, "limit": query.limit,
+        return {"query": typed, **({"corrected": query.text} if query.text != typed else {}), "total": int(len(matched)), "offset": query.offset, "limit": query.limit,
                 "filters": [{"facet": f, "value": v} for f, v in query.filters.items()],
                 "results": self.page(scores, query), "facets": self.facets.counts(matched)}
 
@@ -276,6 +317,16 @@ class KnowledgeBase:
         sql = f"""select c.*, d.title, d.episode, d.kind as document_kind from chunks c
                   join documents d on d.id = c.document_id where c.id in ({marks})"""
         return {r["id"]: r for r in self.conn.execute(sql, ids)}
+
+
+def one_edit_away(word: str) -> set[str]:
+    """Every string one deleted, inserted, changed or swapped letter or digit from `word`."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    cuts = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return ({a + b[1:] for a, b in cuts if b}
+            | {a + b[1] + b[0] + b[2:] for a, b in cuts if len(b) > 1}
+            | {a + c + b[1:] for a, b in cuts if b for c in alphabet}
+            | {a + c + b for a, b in cuts for c in alphabet}) - {word}
 
 
 def scale_to(scores: np.ndarray, top: float) -> None:

@@ -99,6 +99,12 @@ def test_punctuation_never_errors(runner, corpus_db, query):
     assert isinstance(json.loads(result.output), list)
 
 
+def test_search_says_when_it_corrected_a_word(runner, corpus_db):
+    result = runner.invoke(cli, ["search", "walkie talkee", "--db", str(corpus_db), "--limit", "1"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == "Showing results for 'walkie talkie'."
+
+
 def test_search_filters(runner, corpus_db):
     result = runner.invoke(cli, ["search", "licence", "--db", str(corpus_db), "--json",
                                  "--topic", "F1/F3 licensing", "--kind", "transcript"])

@@ -24,13 +24,27 @@ def test_expected_passage_in_top_three(corpus_db, query, expected):
 
 
 def test_words_naming_a_topic_are_context_for_the_rest(corpus_db):
-    from kb.search import KnowledgeBase
+    from kb.search import NAMING_WEIGHT, KnowledgeBase
     kb = KnowledgeBase(corpus_db)
     _, boosts = kb.query_terms("Dicker Data support hours")  # the Distributors topic's pattern
-    assert (boosts["dicker"], boosts["dicker data"], boosts["support"], boosts["hour"]) == (0.5, 0.5, 1.0, 1.0)
+    assert NAMING_WEIGHT < 1
+    assert (boosts["dicker"], boosts["dicker data"], boosts["support"], boosts["hour"]) == (
+        NAMING_WEIGHT, NAMING_WEIGHT, 1.0, 1.0)
     assert kb.query_terms("GDAP")[1]["gdap"] == 1.0  # a query that only names a topic keeps its words
     # the transcript says "Dickie data"; intros that only name Dicker Data no longer come first
     assert "24, seven support" in search(corpus_db, "Dicker Data support hours", limit=1)[0]["text"]
+
+
+def test_misspelt_word_is_corrected_from_the_corpus(corpus_db):
+    from kb.search import KnowledgeBase, Query
+    kb = KnowledgeBase(corpus_db)
+    assert kb.corrected("Dicker Data resourse library") == "Dicker Data resource library"
+    assert kb.corrected("Intnue enrolment") == "Intune enrolment"  # a British spelling is not a typo
+    assert kb.corrected("zyzzyva MFA") == "zyzzyva MFA"  # nothing one edit away: left alone
+    found = kb.search_with_facets(Query("resourse library", 3))
+    assert (found["query"], found["corrected"]) == ("resourse library", "resource library")
+    assert "resource library" in found["results"][0]["text"]
+    assert "corrected" not in kb.search_with_facets(Query("resource library", 3))
 
 
 def test_boilerplate_ranks_below_content(corpus_db):

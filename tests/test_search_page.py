@@ -210,6 +210,16 @@ async def test_no_match(ds):
     assert "No passages match" in page.select_one(".kb-none").text
 
 
+async def test_misspelt_query_says_what_was_searched(ds):
+    page = await soup(ds, "/-/search?q=resourse+library")
+    assert page.select_one(".kb-corrected").text == "Showing results for resource library."
+    assert page.select_one("form.kb-search input[name=q]")["value"] == "resourse library"
+    assert "resource library" in result_items(page)[0].text
+    data = await get_json(ds, "/-/search.json?q=resourse+library")
+    assert (data["query"], data["corrected"]) == ("resourse library", "resource library")
+    assert (await soup(ds, "/-/search?q=resource+library")).select_one(".kb-corrected") is None
+
+
 async def test_sources_and_query_are_escaped(evil_db):
     ds = Datasette([str(evil_db)])
     response = await get(ds, "/-/search?q=" + "multifactor+authentication+%3Cscript%3Ealert(5)%3C/script%3E")
