@@ -94,8 +94,10 @@ class KnowledgeBase:
     def _load_lengths(self) -> np.ndarray:
         """Each chunk's number of index terms, by chunk id (id 0 is unused): BM25's length."""
         lengths = np.zeros(self.n_chunks + 1, dtype=np.float32)
-        for chunk_id, length in self.conn.execute("select id, term_count from chunks"):
-            lengths[chunk_id] = length or 0
+        rows = self.conn.execute("select id, coalesce(term_count, 0) from chunks").fetchall()
+        if rows:
+            ids, counts = zip(*rows)
+            lengths[np.array(ids, dtype=np.int64)] = counts
         return lengths
 
     def postings(self, term: str) -> Postings | None:
