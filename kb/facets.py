@@ -107,16 +107,29 @@ class FacetIndex:
         facets = {}
         for name in FACETS:
             if name == "topic":
-                in_results = np.isin(self.topic_chunks, ids)
+                chosen = np.zeros(len(self.codes["kind"]), dtype=bool)
+                chosen[ids] = True
+                in_results = chosen[self.topic_chunks]  # a look-up per pair: quicker than np.isin's sort
                 counts = np.bincount(self.topic_codes[in_results], minlength=len(self.values[name]))
             else:
                 counts = np.bincount(self.codes[name][ids], minlength=len(self.values[name]))
-            order = sorted((c for c in range(1, len(counts)) if counts[c]),
-                           key=lambda c: (-counts[c], str(self.values[name][c])))
-            facets[name] = [self.entry(name, c, int(counts[c])) for c in order[:limit]]
+            facets[name] = [self.entry(name, c, n) for c, n in top_values(counts, self.values[name], limit)]
         return facets
 
     def entry(self, name: str, code: int, count: int) -> dict:
         value = self.values[name][code]
         label = self.labels.get(value, str(value)) if name == "document" else str(value)
         return {"value": value, "label": label, "count": count}
+
+
+def top_values(counts: np.ndarray, values: list, limit: int) -> list[tuple[int, int]]:
+    """(code, count) of the most frequent values, ties by value; code 0 (no value) left out.
+    Only the codes that can make the cut are sorted in Python: a facet can have thousands."""
+    present = np.flatnonzero(counts)
+    present = present[present > 0]
+    if len(present) > limit:
+        cut = np.partition(counts[present], len(present) - limit)[len(present) - limit]
+        present = present[counts[present] >= cut]
+    tally = counts.tolist()
+    order = sorted(present.tolist(), key=lambda c: (-tally[c], str(values[c])))[:limit]
+    return [(c, tally[c]) for c in order]
