@@ -79,18 +79,19 @@ def stem(word: str) -> str:
     return _stemmer.stemWord(word)
 
 
-class _TokenCache(dict):
-    """run of text -> its analysed form, computed on first sight: a corpus has far fewer distinct
-    runs than runs, so the per-word Python work runs once per word, and look-ups stay in C."""
+class Memo(dict):
+    """key -> work(key), computed on first sight and kept: a corpus has far fewer distinct words
+    (or runs of text) than words, so the per-word Python work runs once per word, and look-ups,
+    through `memo.__getitem__` in map(), stay in C."""
 
-    def __init__(self, analyse):
+    def __init__(self, work):
         super().__init__()
-        self.analyse = analyse
+        self.work = work
 
-    def __missing__(self, run: str) -> tuple[str, ...]:
+    def __missing__(self, key):
         if len(self) > 1_000_000:  # a bound for very long builds with endless distinct words
             self.clear()
-        value = self[run] = self.analyse(run)
+        value = self[key] = self.work(key)
         return value
 
 
@@ -111,8 +112,8 @@ def _run_terms(run: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in _WORDS[run] if w not in STOP_WORDS and len(w) < 40)
 
 
-_WORDS = _TokenCache(_run_words)
-_TERMS = _TokenCache(_run_terms)
+_WORDS = Memo(_run_words)
+_TERMS = Memo(_run_terms)
 # Everything but the characters WORD can match becomes a space: bytes.translate and split cut
 # text into runs several times faster than the regular expression; WORD then runs once per
 # distinct run. Non-ASCII characters (never in WORD) are encoded as "?", a separator.

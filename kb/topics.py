@@ -15,7 +15,7 @@ import yaml
 
 from ingest.model import slugify
 
-from .analysis import BRITISH_TO_AMERICAN, american, fold, lowered
+from .analysis import BRITISH_TO_AMERICAN, Memo, american, fold, lowered
 
 
 class TaxonomyError(ValueError):
@@ -261,7 +261,7 @@ class TopicMatcher:
         self.bits_inside = {s: reduce(or_, (b for t, b in inside.items() if t in s), 0) for s in inside}
         alternatives = "|".join(map(re.escape, sorted(inside, key=len, reverse=True)))
         self.find_inside = re.compile(f"(?=({alternatives}))") if inside else None
-        self.word_bits = _PerWord(self.bits_of_word)
+        self.word_bits = Memo(self.bits_of_word)
 
     def bits_of_word(self, word: str) -> int:
         bits = self.found_bits.get(word, 0)
@@ -322,20 +322,6 @@ def _set_bits(bits: int) -> Iterator[int]:
         lowest = bits & -bits
         yield lowest.bit_length() - 1
         bits ^= lowest
-
-
-class _PerWord(dict):
-    """word -> what `find` says of it, worked out on first sight of the word."""
-
-    def __init__(self, find):
-        super().__init__()
-        self.find = find
-
-    def __missing__(self, word: str) -> int:
-        if len(self) > 1_000_000:
-            self.clear()
-        value = self[word] = self.find(word)
-        return value
 
 
 _matchers: dict[int, tuple[list[Topic], TopicMatcher]] = {}
