@@ -2,7 +2,8 @@
 
 The feed, the blog page and a transcript file of one episode are matched by episode number, by a
 shared URL (page, listen-at or transcript link), by a transcript file named in the feed's
-<podcast:transcript>, and articles by their title's slug. Each field is then taken from the source
+<podcast:transcript>, an audio file and a transcript file of the same name in the same folder
+('talk.mp3', 'talk.vtt'), and articles by their title's slug. Each field is then taken from the source
 that knows it best (the page for titles and show notes, the feed for dates, audio and durations, a
 transcript file for turns). The result does not depend on the order the files were given in.
 """
@@ -17,7 +18,7 @@ from .model import Document, Segment
 from .transcript import name_of
 
 TRANSCRIPT_FORMATS = ("json-transcript", "webvtt", "srt", "otter-text")
-PAGE_FIRST = ("wordpress-html", "blog-dump", "podcast-feed", *TRANSCRIPT_FORMATS)
+PAGE_FIRST = ("wordpress-html", "blog-dump", "podcast-feed", "audio", *TRANSCRIPT_FORMATS)
 FEED_FIRST = ("podcast-feed", "wordpress-html", "blog-dump", *TRANSCRIPT_FORMATS)
 FIELDS = {
     "title": PAGE_FIRST, "episode": PAGE_FIRST, "published": FEED_FIRST, "duration_seconds": FEED_FIRST,
@@ -86,6 +87,8 @@ def match_keys(doc: Document, feed_names: Counter) -> list[tuple]:
             keys.append(("url", normal_url(doc.source)))
         if feed_names[name_of(doc.source).lower()] == 1:
             keys.append(("transcript", name_of(doc.source).lower()))
+    if doc.format in (*TRANSCRIPT_FORMATS, "audio") and not re.match(r"^https?://", doc.source, re.I):
+        keys.append(("file", re.sub(r"\.[^./\\]*$", "", doc.source).lower()))  # talk.mp3 and its talk.vtt
     if doc.kind == "article":
         keys.append(("article", doc.id))
     return keys

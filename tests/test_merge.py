@@ -162,3 +162,20 @@ def test_articles_merge_by_title_and_keep_the_page_body():
     assert (merged.url, merged.published, merged.tags, merged.sources) == (
         "https://blog.example/teams-rooms/", "2024-01-01", ["Teams"], ["dump.txt", "page.html"])
     assert [s.text for s in merged.segments] == ["From the page."]
+
+
+def test_audio_and_its_transcript_file_are_one_episode(tmp_path, monkeypatch):
+    # 'talk.mp3' with the transcript someone saved beside it as 'talk.vtt': one document, whose
+    # turns come from the transcript file, not the same words twice.
+    monkeypatch.setattr("kb.transcribe.cached_any", lambda path: {
+        "segments": [{"text": "Hello from the audio.", "start": 0.0, "end": 2.0, "words": []}],
+        "audio": {"duration": 2.0}})
+    (tmp_path / "talk.mp3").write_bytes(b"not read: the transcript comes from the cache")
+    (tmp_path / "talk.vtt").write_text("WEBVTT\n\n00:00:00.000 --> 00:00:02.000\n<v Robert Crane>Hello from the file.\n")
+    (tmp_path / "other.mp3").write_bytes(b"another recording")
+    docs = ingest.load_sources([tmp_path])  # merged as it loads
+    assert sorted(d.title for d in docs) == ["Other", "Talk"]
+    talk = next(d for d in docs if d.title == "Talk")
+    assert [(s.speaker, s.text) for s in talk.segments] == [("Robert Crane", "Hello from the file.")]
+    assert talk.audio_url.endswith("/talk.mp3")
+    assert sorted(Path(s).name for s in talk.sources) == ["talk.mp3", "talk.vtt"]
