@@ -14,12 +14,15 @@ from __future__ import annotations
 import re
 import warnings
 from pathlib import Path
+from typing import Callable
 
 from .model import Document, IngestError, IngestWarning, Word, slugify
 from .transcript import Cue, episode_from_name, join_cues, name_of
 
 name = "audio"
 binary = True
+# Set by the build to its progress callback, so that a long transcription says how far it is.
+report: Callable[[str], None] | None = None
 SUFFIXES = (".mp3", ".m4a", ".wav", ".ogg", ".oga", ".opus", ".flac", ".aac", ".webm")
 
 
@@ -34,7 +37,11 @@ def parse(path: str, text: str | None = None) -> list[Document]:
     from kb.transcribe import AudioError, EngineError, cached_any, default_options, transcribe_file
 
     try:
-        result = cached_any(path) or transcribe_file(path, default_options())
+        result = cached_any(path)
+        if result is None:
+            result = transcribe_file(path, default_options(), progress_of(path))
+            if report is not None:
+                report(f"Transcribed {name_of(path)}")
     except AudioError as exc:
         warnings.warn(IngestWarning(f"{path}: skipped: {exc.message}"))
         return []
@@ -43,6 +50,20 @@ def parse(path: str, text: str | None = None) -> list[Document]:
     except OSError as exc:
         raise IngestError(f"cannot read the file: {exc.strerror or exc}", path) from None
     return [audio_document(path, result)]
+
+
+def progress_of(path: str) -> Callable[[float, float], None] | None:
+    """A transcription progress callback that reports every tenth of the file through `report`."""
+    if report is None:
+        return None
+    said = {-1}
+
+    def update(done: float, total: float) -> None:
+        tenth = min(10, int(10 * done / total)) if total else 0
+        if tenth not in said and tenth > max(said):
+            said.add(tenth)
+            report(f"Transcribing {name_of(path)}: {tenth * 10}% of {round(total)} s")
+    return update
 
 
 def audio_document(path: str, result: dict) -> Document:

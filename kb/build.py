@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ingest import load_sources
+from ingest import audio, load_sources
 from ingest.model import Document, IngestError
 
 from .chunking import Chunk, chunk_documents
@@ -44,7 +44,11 @@ def build_kb(sources: list[str | Path], db_path: str | Path, topics_path: str | 
     began = time.perf_counter()
     say = progress or (lambda message: None)
     taxonomy = load_taxonomy(topics_path)
-    documents = load_sources(sources, on_file=lambda path: say(f"Reading {path}"))
+    audio.report = say  # a long transcription reports how far it is
+    try:
+        documents = load_sources(sources, on_file=lambda path: say(f"Reading {path}"))
+    finally:
+        audio.report = None
     mark_repeated_boilerplate(documents)
     say(f"Chunking {len(documents)} documents")
     chunks = chunk_documents(documents)

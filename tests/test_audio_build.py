@@ -1,6 +1,7 @@
 """kb build with audio files: transcript chunks with their words, search to the second, the cache."""
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -46,6 +47,8 @@ def test_search_finds_the_second_a_phrase_is_spoken(episode, tmp_path):
     folder, spoken_at = episode
     db, result = build(tmp_path, folder)
     assert result.exit_code == 0, result.output
+    assert re.search(r"^Transcribing Need to Know Episode 312 - Teams Phone\.mp3: \d+% of 13 s$", result.output, re.M)
+    assert "Transcribed Need to Know Episode 312 - Teams Phone.mp3\n" in result.output
     [hit] = search(db, "calling plans", limit=1)
     assert hit["document_id"] == "episode-312" and hit["episode"] == 312
     assert hit["title"] == "Need to Know Episode 312 - Teams Phone"
