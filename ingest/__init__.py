@@ -9,14 +9,17 @@ file is called, and the plain-text dump, which accepts any text, comes last.
 from __future__ import annotations
 
 import os
-from pathlib import Path
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Iterator
 
 from . import audio, blog_dump, feed, json_transcript, otter_text, srt, webvtt, wordpress
 from .encoding import check_binary, decode, sniff_text
 from .fetch import MAX_BYTES, fetch_url, is_url, too_large
 from .merge import merge_documents
-from .model import Document, IngestError, Resource, Segment, TranscriptParseError
+from .model import Document, IngestError, IngestWarning, Resource, Segment, TranscriptParseError
+from .transcript import name_of
 
 __all__ = ["Document", "IngestError", "Resource", "Segment", "TranscriptParseError", "load_sources"]
 
@@ -107,8 +110,10 @@ def load_sources(
     on_file: Callable[[Path], None] | None = None,
 ) -> list[Document]:
     """Parse every source (file, folder or http(s) URL), merge what describes the same episode or
-    post, and make ids unique by a numeric suffix."""
+    post, and make ids unique by a numeric suffix. A feed read from a URL also brings each item's
+    <podcast:transcript>, fetched, unless a transcript of that name is among the sources."""
     documents: list[Document] = []
+    from_urls: list[Document] = []
     for source in sources:
         if is_url(source):
             if on_file:
@@ -117,6 +122,7 @@ def load_sources(
             for doc in parse_bytes(str(source), data, content_type):
                 doc.source = str(source)
                 documents.append(doc)
+                from_urls.append(doc)
             continue
         for path in iter_source_files([source]):
             if on_file:
@@ -124,7 +130,47 @@ def load_sources(
             for doc in parse_file(path):
                 doc.source = source_name(path, Path(source))
                 documents.append(doc)
+    given = {name_of(d.source).lower() for d in documents}
+    wanted = [url for doc in from_urls if (url := preferred_transcript(doc.transcript_urls))
+              and name_of(url).lower() not in given]
+    documents += fetched_transcripts(list(dict.fromkeys(wanted)), on_file)
     return unique_ids(merge_documents(documents))
+
+
+TRANSCRIPT_PREFERENCE = (".vtt", ".json", ".srt", ".txt")  # timed turns with speakers first
+
+
+def preferred_transcript(urls: list[str]) -> str | None:
+    """The one of an item's transcript links to fetch: an http(s) one, in a format read here."""
+    ranked = [(TRANSCRIPT_PREFERENCE.index(suffix), n, url) for n, url in enumerate(urls)
+              if is_url(url) and (suffix := PurePosixPath(name_of(url).lower()).suffix) in TRANSCRIPT_PREFERENCE]
+    return min(ranked)[2] if ranked else None
+
+
+def fetched_transcripts(urls: list[str], on_file: Callable[[Path], None] | None) -> list[Document]:
+    """The transcripts at these URLs, fetched a few at a time; one that cannot be fetched or read
+    is skipped with a warning (the feed's episode is still built, without its turns)."""
+    def fetch(url: str) -> tuple[str, bytes, str | None] | IngestError:
+        try:
+            return (url, *fetch_url(url))
+        except IngestError as exc:
+            return exc
+    documents: list[Document] = []
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for url, got in zip(urls, pool.map(fetch, urls)):
+            if on_file:
+                on_file(url)
+            try:
+                if isinstance(got, IngestError):
+                    raise got
+                parsed = parse_bytes(*got)
+            except IngestError as exc:
+                warnings.warn(IngestWarning(f"{url}: transcript skipped: {exc.message}"))
+                continue
+            for doc in parsed:
+                doc.source = url
+                documents.append(doc)
+    return documents
 
 
 def source_name(path: Path, source: Path) -> str:

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import ingest
 import ingest.fetch
-from ingest.model import IngestError
+from ingest.model import IngestError, IngestWarning
 from kb.build import build_kb
 from kb.cli import cli
 
@@ -53,6 +53,12 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(b"WEBVTT\n\n" + b"a" * 4992)
             return
+        if self.path in ("/feed-here", "/feed-gone"):  # the fixture feed, its transcript links on this server
+            here = f"http://127.0.0.1:{self.server.server_address[1]}".encode()
+            body = (MIXED / "feed.xml").read_bytes().replace(b"https://example.com", here)
+            if self.path == "/feed-gone":
+                body = body.replace(b"/transcripts/ep301.vtt", b"/transcripts/gone.vtt")
+            FILES[self.path] = ("application/rss+xml", body)
         if self.path not in FILES:
             self.send_error(404, "Not Found")
             return
@@ -90,6 +96,32 @@ def test_urls_build_and_merge_with_files(server, tmp_path):
     ]
     starts = con.execute("select start from chunks where document_id = 'episode-301' and speaker is not null").fetchall()
     assert [s for (s,) in starts] == [5.0, 14.25, 3598.0, 3603.5]
+
+
+def test_feed_url_brings_its_transcripts(server, tmp_path):
+    messages = []
+    summary = build_kb([f"{server}/feed-here"], tmp_path / "kb.db", TOPICS, messages.append)
+    assert (summary.documents, summary.episodes) == (2, 2)
+    assert f"Reading {server}/transcripts/ep301.vtt" in messages
+    con = sqlite3.connect(tmp_path / "kb.db")
+    sources = dict(con.execute("select id, sources from documents"))
+    assert json.loads(sources["episode-301"]) == [f"{server}/feed-here", f"{server}/transcripts/ep301.vtt"]
+    assert json.loads(sources["episode-302"]) == [f"{server}/feed-here", f"{server}/t/licensing-chat.json"]
+    starts = con.execute("select start from chunks where document_id = 'episode-301' and speaker is not null").fetchall()
+    assert [s for (s,) in starts] == [5.0, 14.25, 3598.0, 3603.5]
+
+
+def test_transcript_link_that_fails_is_a_warning(server, tmp_path):
+    with pytest.warns(IngestWarning, match=r"gone\.vtt: transcript skipped: cannot fetch the URL: HTTP 404"):
+        docs = ingest.load_sources([f"{server}/feed-gone"])
+    assert sorted(d.id for d in docs) == ["episode-301", "episode-302"]
+    assert not any(s.speaker for s in next(d for d in docs if d.id == "episode-301").segments)
+
+
+def test_local_feed_file_fetches_nothing(monkeypatch):
+    monkeypatch.setattr(ingest, "fetch_url", lambda *a, **k: pytest.fail("a local feed must not go online"))
+    docs = ingest.load_sources([MIXED / "feed.xml"])
+    assert sorted(d.id for d in docs) == ["episode-301", "episode-302"]
 
 
 def test_charset_from_the_content_type_header(server):
