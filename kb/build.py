@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +16,9 @@ from ingest import audio, load_sources
 from ingest.model import Document, IngestError
 
 from .chunking import Chunk, chunk_documents
-from .store import atomic_database, write_kb
+from .store import atomic_database, write_full_text, write_passages, write_postings
 from .analysis import terms
-from .tfidf import Counts, build_index, count_terms, merge_counts
+from .tfidf import Counts, build_index, chunk_lengths, count_terms, merge_counts
 from .topics import Topic, assign_topics, load_taxonomy
 
 Progress = Callable[[str], None]
@@ -56,10 +57,16 @@ def build_kb(sources: list[str | Path], db_path: str | Path, topics_path: str | 
         raise IngestError("no text to index: the posts found have titles but no body",
                           ", ".join(str(s) for s in sources))
     say(f"Indexing {len(chunks)} chunks")
-    index = build_index(list(range(1, len(chunks) + 1)), analyse(chunks, taxonomy, say))
+    counts = analyse(chunks, taxonomy, say)
     say(f"Writing {db_path}")
     with atomic_database(db_path) as db:
-        write_kb(db, documents, chunks, taxonomy, index, document_info(documents, chunks, taxonomy))
+        write_passages(db, documents, chunks, taxonomy, chunk_lengths(counts),
+                       document_info(documents, chunks, taxonomy))
+        with ThreadPoolExecutor(1) as helper:  # SQLite fills the full-text index while numpy weighs terms
+            full_text = helper.submit(write_full_text, db)
+            index = build_index(list(range(1, len(chunks) + 1)), counts)
+            full_text.result()
+        write_postings(db, index, chunks)
     return BuildSummary(
         documents=len(documents), episodes=sum(d.kind == "episode" for d in documents),
         chunks=len(chunks), topics=len(taxonomy), resources=sum(len(d.resources) for d in documents),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -99,7 +100,8 @@ def atomic_database(path: str | Path) -> Iterator[sqlite_utils.Database]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
-    db = sqlite_utils.Database(tmp)
+    # The build writes the full-text index from a second thread while the first computes TF-IDF.
+    db = sqlite_utils.Database(sqlite3.connect(tmp, check_same_thread=False))
     # The file is thrown away if anything fails, so durability is only needed at the rename.
     db.execute("pragma synchronous = off")
     db.execute("pragma journal_mode = memory")
@@ -117,24 +119,42 @@ def atomic_database(path: str | Path) -> Iterator[sqlite_utils.Database]:
 
 def write_kb(db: sqlite_utils.Database, documents: list[Document], chunks: list[Chunk],
              topics: list[Topic], index: TfidfIndex, doc_info: dict[str, dict]) -> None:
-    """Write every table of a fresh kb.db. `chunks` carry their final ids in order, from 1."""
+    """Write every table of a fresh kb.db. `chunks` carry their final ids in order, from 1.
+    (The build runs the same three steps, the full-text index beside the TF-IDF sums.)"""
+    write_passages(db, documents, chunks, topics, index.term_counts, doc_info)
+    write_full_text(db)
+    write_postings(db, index, chunks)
+
+
+def write_passages(db: sqlite_utils.Database, documents: list[Document], chunks: list[Chunk],
+                   topics: list[Topic], term_counts: list[int], doc_info: dict[str, dict]) -> None:
+    """Documents, chunks and what hangs off them: every table but the TF-IDF ones."""
     ensure_tables(db)  # indexes after the rows: building one at the end is quicker than keeping it up
     names = {t.id: t.name for t in topics}  # JSON columns hold names: readable in facets and exports
     with db.conn:
         db["documents"].insert_all(document_rows(documents, doc_info, names))
-        bulk_insert(db, "chunks", chunk_rows(chunks, index.term_counts, names))
+        bulk_insert(db, "chunks", chunk_rows(chunks, term_counts, names))
         db["resources"].insert_all(resource_rows(documents))
         db["topics"].insert_all(topic_rows(topics, chunks))
         bulk_insert(db, "chunk_topics", ((cid, t) for cid, c in enumerate(chunks, 1) for t in c.topics))
-        bulk_insert(db, "terms", index.term_rows())
-        bulk_insert(db, "chunk_keywords", index.keywords)
         bulk_insert(db, "words", word_rows(chunks))
         db["kb_meta"].insert_all([
             {"key": "schema_version", "value": str(SCHEMA_VERSION)},
             {"key": "chunk_count", "value": str(len(chunks))},
         ])
-    ensure_indexes(db)
+
+
+def write_full_text(db: sqlite_utils.Database) -> None:
+    """The FTS5 index of the chunks, for Datasette's own search box."""
     db["chunks"].enable_fts(["text", "heading", "speaker"], tokenize="porter unicode61", create_triggers=False)
+
+
+def write_postings(db: sqlite_utils.Database, index: TfidfIndex, chunks: list[Chunk]) -> None:
+    """The terms with their packed postings, each chunk's keywords, then every table's indexes."""
+    with db.conn:
+        bulk_insert(db, "terms", index.term_rows())
+        bulk_insert(db, "chunk_keywords", index.keywords)
+    ensure_indexes(db)
 
 
 def bulk_insert(db: sqlite_utils.Database, table: str, rows: Iterable[tuple]) -> None:

@@ -114,7 +114,7 @@ def build_index(chunk_ids: list[int], chunk_terms: Iterable[list[str]] | Counts)
     counted = chunk_terms if isinstance(chunk_terms, Counts) else count_terms(chunk_terms)
     counts, vocabulary = counted.matrix, counted.vocabulary
     ids = np.asarray(chunk_ids, dtype=ID_DTYPE)
-    lengths = np.asarray(counts.sum(axis=1)).ravel().astype(np.int64).tolist()
+    lengths = chunk_lengths(counted)
     if not vocabulary:  # no chunk has an index term (only stop words, or no letters at all)
         empty = np.zeros(0)
         return TfidfIndex([], empty, empty, np.zeros(1, np.int64), empty, empty, empty, [], lengths)
@@ -130,6 +130,11 @@ def build_index(chunk_ids: list[int], chunk_terms: Iterable[list[str]] | Counts)
         ids=ids[positions.indices], weights=weights[order], counts=np.minimum(counts.data[order], 65535),
         keywords=top_keywords(counts, weights, vocabulary, ids), term_counts=lengths,
     )
+
+
+def chunk_lengths(counts: Counts) -> list[int]:
+    """Each chunk's number of index terms (BM25's document length)."""
+    return np.asarray(counts.matrix.sum(axis=1)).ravel().astype(np.int64).tolist()
 
 
 def tfidf_weights(counts: csr_matrix, idf: np.ndarray) -> np.ndarray:

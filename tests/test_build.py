@@ -89,16 +89,20 @@ def test_failed_build_leaves_old_db(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.txt", "kb.db"]  # no temp file left
 
 
-def test_interrupted_write_leaves_old_db(tmp_path, monkeypatch):
+@pytest.mark.parametrize("step, error", [
+    ("write_postings", KeyboardInterrupt),  # the last step, after rows and full text are written
+    ("write_full_text", sqlite3.OperationalError),  # the step that runs in a second thread
+])
+def test_interrupted_write_leaves_old_db(tmp_path, monkeypatch, step, error):
     db = tmp_path / "kb.db"
     build_kb([CORPUS], db, TOPICS)
     before = db.read_bytes()
 
     def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt
+        raise error("stopped")
 
-    monkeypatch.setattr("kb.build.write_kb", interrupted)
-    with pytest.raises(KeyboardInterrupt):
+    monkeypatch.setattr(f"kb.build.{step}", interrupted)
+    with pytest.raises(error):
         build_kb([CORPUS], db, TOPICS)
     assert db.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["kb.db"]
