@@ -213,20 +213,34 @@ class TopicMatcher:
 
     def __init__(self, topics: list[Topic]):
         self.topics = topics
+        width = len(topics)
+        self.topics_mask = (1 << width) - 1
+        self.try_shift, self.piece_shift = width, 2 * width + 2
+        self.pair_flag, self.british_flag = 1 << 2 * width, 1 << 2 * width + 1
+        self.index_aliases()
+        self.index_needs()
+        self.compile_inside()
+        self.word_bits = Memo(self.bits_of_word)
+
+    def index_aliases(self) -> None:
+        """One-word aliases as topic bits by word; longer ones listed by their first two words."""
         self.found_bits: dict[str, int] = {}
         self.by_pair: dict[tuple[str, str], list[tuple[tuple[str, ...], int]]] = {}
-        for n, topic in enumerate(topics):
+        for n, topic in enumerate(self.topics):
             for key in topic.keys:
                 if len(key) == 1:
                     self.found_bits[key[0]] = self.found_bits.get(key[0], 0) | 1 << n
                 else:
                     self.by_pair.setdefault(key[:2], []).append((key, n))
         self.pair_first_words = {first for first, _ in self.by_pair}
-        self.always_try = 0
-        self.word_needs: list[tuple[str, int]] = []  # required strings of letters and digits only
-        self.needs: list[tuple[str, int, int]] = []  # the others: (string, bits of its pieces, topic)
+
+    def index_needs(self) -> None:
+        """Patterns' required strings: those within one word, and the others by their word pieces."""
+        self.always_try = 0  # topics whose pattern has nothing to pre-test with
+        self.word_needs: list[tuple[str, int]] = []  # (string of letters and digits only, topic)
+        self.needs: list[tuple[str, int, int]] = []  # (other string, bits of its pieces, topic)
         piece_ids: dict[str, int] = {}
-        for n, topic in enumerate(topics):
+        for n, topic in enumerate(self.topics):
             if topic.pattern is None:
                 continue
             if not topic.pattern_needs:
@@ -235,33 +249,26 @@ class TopicMatcher:
                 pieces = tokens(need)
                 if pieces == [need]:
                     self.word_needs.append((need, n))
-                elif not pieces:  # no word in it: nothing to pre-test with
+                elif not pieces:
                     self.always_try |= 1 << n
                 else:
-                    bits = sum(1 << piece_ids.setdefault(p, len(piece_ids)) for p in set(pieces))
-                    self.needs.append((need, bits, n))
+                    self.needs.append((need, sum(1 << piece_ids.setdefault(p, len(piece_ids)) for p in set(pieces)), n))
         self.pieces = list(piece_ids)
-        self.needs_by_piece: list[list[int]] = [[] for _ in self.pieces]
-        for i, (_, bits, _) in enumerate(self.needs):
-            for piece in range(len(self.pieces)):
-                if bits >> piece & 1:
-                    self.needs_by_piece[piece].append(i)
-        width = len(topics)
-        self.topics_mask = (1 << width) - 1
-        self.try_shift, self.piece_shift = width, 2 * width + 2
-        self.pair_flag, self.british_flag = 1 << 2 * width, 1 << 2 * width + 1
-        # The strings looked for inside each new word, and the bits each one sets.
+        self.needs_by_piece: list[list[int]] = [[i for i, (_, bits, _) in enumerate(self.needs) if bits >> p & 1]
+                                                for p in range(len(self.pieces))]
+
+    def compile_inside(self) -> None:
+        """One regex for the strings looked for inside each new word, and the bits each one sets.
+        At each place it finds the longest string that starts there, so a found string also sets
+        the bits of every string inside it (the shorter ones starting at the same place)."""
         inside: dict[str, int] = {}
         for need, n in self.word_needs:
             inside[need] = inside.get(need, 0) | 1 << n + self.try_shift
         for piece_id, piece in enumerate(self.pieces):
             inside[piece] = inside.get(piece, 0) | 1 << piece_id + self.piece_shift
-        # One regex finds them: at each place the longest that starts there, so a found string also
-        # sets the bits of every string inside it (the shorter ones starting at the same place).
         self.bits_inside = {s: reduce(or_, (b for t, b in inside.items() if t in s), 0) for s in inside}
         alternatives = "|".join(map(re.escape, sorted(inside, key=len, reverse=True)))
         self.find_inside = re.compile(f"(?=({alternatives}))") if inside else None
-        self.word_bits = Memo(self.bits_of_word)
 
     def bits_of_word(self, word: str) -> int:
         bits = self.found_bits.get(word, 0)
