@@ -14,16 +14,28 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Iterator
 
-from . import audio, blog_dump, feed, json_transcript, otter_text, srt, webvtt, wordpress
+from . import audio
 from .encoding import check_binary, decode, sniff_text
 from .fetch import MAX_BYTES, fetch_url, is_url, too_large
-from .merge import merge_documents
 from .model import Document, IngestError, IngestWarning, Resource, Segment, TranscriptParseError
 from .transcript import name_of
 
 __all__ = ["Document", "IngestError", "Resource", "Segment", "TranscriptParseError", "load_sources"]
 
-FORMATS = [feed, wordpress, webvtt, srt, json_transcript, otter_text, blog_dump]
+
+
+def text_formats() -> list:
+    """The text format modules in the order they are tried. Imported on first use: the HTML and
+    feed parsers load slowly, and `kb search` (which needs only `ingest.model`) never uses them."""
+    from . import blog_dump, feed, json_transcript, otter_text, srt, webvtt, wordpress
+    return [feed, wordpress, webvtt, srt, json_transcript, otter_text, blog_dump]
+
+
+def __getattr__(name: str):
+    if name == "FORMATS":
+        return text_formats()
+    raise AttributeError(f"module 'ingest' has no attribute {name!r}")
+
 # In a folder, only files with these endings are read (a file named directly is always read).
 SOURCE_SUFFIXES = {".txt", ".text", ".md", "", ".html", ".htm", ".xml", ".rss", ".atom", ".vtt", ".srt", ".json",
                    *audio.SUFFIXES}
@@ -72,7 +84,7 @@ def check_text(data: bytes, name: str) -> None:
 def detect(name: str, data: bytes):
     """The format module whose `sniff` accepts the start of the text."""
     sample = sniff_text(data)
-    return next(fmt for fmt in FORMATS if fmt.sniff(name, sample))
+    return next(fmt for fmt in text_formats() if fmt.sniff(name, sample))
 
 
 def parse_file(path: Path) -> list[Document]:
@@ -100,7 +112,7 @@ def parse_bytes(name: str, data: bytes, content_type: str | None = None) -> list
         raise IngestError("too deeply nested to read", name) from None
     for doc in documents:
         doc.format = fmt.name
-        if fmt is blog_dump and doc.kind == "episode":
+        if fmt.name == "blog-dump" and doc.kind == "episode":
             doc.listen_url = doc.listen_url or doc.url  # the dump's episode URL is its "Listen at" link
     return documents
 
@@ -134,6 +146,8 @@ def load_sources(
     wanted = [url for doc in from_urls if (url := preferred_transcript(doc.transcript_urls))
               and name_of(url).lower() not in given]
     documents += fetched_transcripts(list(dict.fromkeys(wanted)), on_file)
+    from .merge import merge_documents
+
     return unique_ids(merge_documents(documents))
 
 

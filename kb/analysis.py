@@ -10,8 +10,10 @@ import re
 from functools import lru_cache
 from itertools import chain, islice
 
+import importlib.util
+from pathlib import Path
+
 import snowballstemmer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 PUNCTUATION = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"',
                              "\u2013": "-", "\u2014": "-", "\u00a0": " "})
@@ -52,7 +54,24 @@ PERCENT = re.compile(r"(\d)\s?%")
 MEANINGFUL = {"it", "us", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
               "ten", "eleven", "twelve", "fifteen", "twenty", "forty", "fifty", "sixty", "hundred",
               "first", "third", "call", "system", "bill", "fire", "find", "top", "full", "back"}
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS - MEANINGFUL) | {"s", "t", "ll", "ve", "re", "d", "m"}
+
+
+def english_stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words, read from their own small module: importing the
+    scikit-learn package takes half a second, which every `kb search` would pay."""
+    try:
+        package = importlib.util.find_spec("sklearn").submodule_search_locations[0]
+        spec = importlib.util.spec_from_file_location(
+            "_kb_stop_words", Path(package) / "feature_extraction" / "_stop_words.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return frozenset(module.ENGLISH_STOP_WORDS)
+    except (AttributeError, OSError, TypeError, ImportError):  # moved in a later release: import it
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+        return frozenset(ENGLISH_STOP_WORDS)
+
+
+STOP_WORDS = frozenset(english_stop_words() - MEANINGFUL) | {"s", "t", "ll", "ve", "re", "d", "m"}
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?(?:-[a-z0-9]+)*")
 TENS_GUARD = re.compile(r"ty[ -](?:{})\b".format("|".join(UNIT_WORDS)))
 TENS_AND_UNIT = re.compile(r"\b({})[ -]({})\b".format("|".join(TENS_WORDS), "|".join(UNIT_WORDS)))

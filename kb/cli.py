@@ -7,13 +7,13 @@ import sys
 import tempfile
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import yaml
 
 from ingest.model import IngestError, IngestWarning
 
-from .build import BuildSummary, build_kb
 from .chunking import CHUNK_KINDS
 from .digest import FORMATS, render_export
 from .export import ExportError, ExportOptions, parse_date, parse_episodes
@@ -21,6 +21,9 @@ from .facets import Filters
 from .search import Query, SearchError, knowledge_base, query_stems, snippet_parts
 from .topics import TaxonomyError
 from .transcribe import DEFAULT_ENGINE, ENGINES, EngineError, TranscribeOptions, default_prompt, transcribe_files
+
+if TYPE_CHECKING:
+    from .build import BuildSummary
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "kb.db"
@@ -55,6 +58,8 @@ def build(sources, db, topics_path, silent):
 
 def run_build(sources: list[str], db: str, topics_path: str | None, silent: bool) -> BuildSummary:
     """build_kb with progress and warnings on stderr, and its errors as clean CLI errors."""
+    from .build import build_kb  # here: it loads scipy and the parsers, which searching never needs
+
     progress = None if silent else (lambda message: click.echo(message, err=True))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", IngestWarning)

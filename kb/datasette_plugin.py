@@ -36,7 +36,7 @@ from .export import ExportOptions, document_item
 from .facets import FACETS, Filters
 from .search import (KnowledgeBase, Query, SearchError, knowledge_base, query_stems, result, snippet,
                      snippet_parts, top_ids)
-from .store import mmss
+from .timecode import mmss
 
 MAX_RESULTS = 500
 PAGE_SIZE = 20

@@ -16,7 +16,7 @@ from datetime import date
 import numpy as np
 
 from .search import KnowledgeBase, SearchError, query_stems, snippet
-from .store import mmss
+from .timecode import mmss
 from .topics import matched_topics
 
 SCHEMA = "need-to-know-kb/export/1"

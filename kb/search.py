@@ -15,8 +15,8 @@ import numpy as np
 
 from .analysis import STOP_WORDS, fold, stem, terms
 from .facets import FacetIndex, Filters
-from .store import mmss
-from .tfidf import query_weights, unpack_counts, unpack_ids, unpack_weights
+from .timecode import mmss
+from .postings import query_weights, unpack_counts, unpack_ids, unpack_weights
 from .topics import Topic, matched_topics, naming_phrases, resolve_topic, topics_from_entries
 
 EXPANSION_WEIGHT = 0.35  # an alias added from the taxonomy counts less than a word the user typed

@@ -16,6 +16,7 @@ from ingest.model import Document
 
 from .chunking import Chunk
 from .tfidf import TfidfIndex
+from .timecode import mmss
 from .topics import Topic
 
 SCHEMA_VERSION = 1
@@ -76,15 +77,6 @@ def ensure_tables(db: sqlite_utils.Database) -> None:
 def ensure_indexes(db: sqlite_utils.Database) -> None:
     for table, columns in INDEXES:
         db[table].create_index(columns, if_not_exists=True, unique=(table == "terms"))
-
-
-def mmss(seconds: float | None) -> str | None:
-    """'MM:SS', or 'H:MM:SS' past the hour; None when there is no time."""
-    if seconds is None:
-        return None
-    total = int(seconds)
-    hours, rest = divmod(total, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
 
 
 def current_umask() -> int:

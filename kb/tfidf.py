@@ -11,7 +11,6 @@ of chunks into a count matrix with its own vocabulary, `merge_counts` joins the 
 """
 from __future__ import annotations
 
-import math
 from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -19,12 +18,10 @@ from typing import Iterable, Iterator
 
 import numpy as np
 from scipy.sparse import csr_matrix
-from sklearn.feature_extraction.text import TfidfTransformer
+
+from .postings import COUNT_DTYPE, ID_DTYPE, WEIGHT_DTYPE, pack
 
 TOP_KEYWORDS = 10  # per chunk: the readable chunk_keywords table, and related passages
-ID_DTYPE = np.dtype("<i4")
-WEIGHT_DTYPE = np.dtype("<f4")
-COUNT_DTYPE = np.dtype("<u2")
 
 
 @dataclass
@@ -118,6 +115,8 @@ def build_index(chunk_ids: list[int], chunk_terms: Iterable[list[str]] | Counts)
     if not vocabulary:  # no chunk has an index term (only stop words, or no letters at all)
         empty = np.zeros(0)
         return TfidfIndex([], empty, empty, np.zeros(1, np.int64), empty, empty, empty, [], lengths)
+    from sklearn.feature_extraction.text import TfidfTransformer  # here: the import takes half a second
+
     idf = TfidfTransformer(sublinear_tf=True, norm="l2", smooth_idf=True).fit(counts).idf_
     weights = tfidf_weights(counts, idf)
     # Term-major order of the same entries, found once and applied to weights and counts alike.
@@ -166,30 +165,3 @@ def top_keywords(counts: csr_matrix, weights: np.ndarray, vocabulary: list[str],
     top = rank < TOP_KEYWORDS
     return zip(ids[rows[top]].tolist(), map(vocabulary.__getitem__, columns[top].tolist()),
                np.round(weights[top].astype(np.float64), 4).tolist(), (rank[top] + 1).tolist())
-
-
-def pack(array: np.ndarray, dtype: np.dtype) -> bytes:
-    return np.ascontiguousarray(array, dtype=dtype).tobytes()
-
-
-def unpack_ids(blob: bytes) -> np.ndarray:
-    return np.frombuffer(blob, dtype=ID_DTYPE)
-
-
-def unpack_weights(blob: bytes) -> np.ndarray:
-    return np.frombuffer(blob, dtype=WEIGHT_DTYPE)
-
-
-def unpack_counts(blob: bytes) -> np.ndarray:
-    return np.frombuffer(blob, dtype=COUNT_DTYPE)
-
-
-def query_weights(query_terms: list[str], idf: dict[str, float], boosts: dict[str, float] | None = None) -> dict[str, float]:
-    """The query's TF-IDF vector, weighted as the chunks are (sublinear tf, L2 norm).
-
-    Terms missing from the index are dropped; `boosts` scales some terms (expansions count less).
-    """
-    counts = Counter(t for t in query_terms if t in idf)
-    weights = {t: (1 + math.log(c)) * idf[t] * (boosts or {}).get(t, 1.0) for t, c in counts.items()}
-    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-    return {t: w / norm for t, w in weights.items()}

@@ -144,3 +144,16 @@ def test_serve_builds_missing_db_then_runs_datasette(runner, tmp_path, monkeypat
     assert command[command.index("-p") + 1] == "8123"
     metadata = json.loads(open(command[command.index("-m", 2) + 1]).read())
     assert "my" in metadata["databases"] and "kb" not in metadata["databases"]
+
+
+def test_search_command_loads_no_build_libraries(corpus_db):
+    # `kb search` answers in a fraction of a second because it never imports what only the build
+    # needs (scikit-learn and scipy take half a second, the HTML and feed parsers a tenth).
+    import subprocess
+    import sys
+    code = ("import sys; from click.testing import CliRunner; from kb.cli import cli; "
+            f"r = CliRunner().invoke(cli, ['search', 'GDAP', '--db', {str(corpus_db)!r}, '-n', '1']); "
+            "assert r.exit_code == 0, r.output; "
+            "print(sorted(m for m in ('sklearn', 'scipy', 'bs4', 'feedparser') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -5,7 +5,8 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from kb.analysis import terms
-from kb.tfidf import build_index, unpack_counts, unpack_ids, unpack_weights
+from kb.postings import unpack_counts, unpack_ids, unpack_weights
+from kb.tfidf import build_index
 
 TEXTS = [
     "Microsoft 365 F1 will be $4 per user per month",
