@@ -18,6 +18,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 from scipy.sparse import csr_matrix
+from sklearn.feature_extraction.text import TfidfTransformer
 
 from .postings import COUNT_DTYPE, ID_DTYPE, WEIGHT_DTYPE, pack
 
@@ -115,8 +116,6 @@ def build_index(chunk_ids: list[int], chunk_terms: Iterable[list[str]] | Counts)
     if not vocabulary:  # no chunk has an index term (only stop words, or no letters at all)
         empty = np.zeros(0)
         return TfidfIndex([], empty, empty, np.zeros(1, np.int64), empty, empty, empty, [], lengths)
-    from sklearn.feature_extraction.text import TfidfTransformer  # here: the import takes half a second
-
     idf = TfidfTransformer(sublinear_tf=True, norm="l2", smooth_idf=True).fit(counts).idf_
     weights = tfidf_weights(counts, idf)
     # Term-major order of the same entries, found once and applied to weights and counts alike.
