@@ -339,10 +339,21 @@ def scale_to(scores: np.ndarray, top: float) -> None:
 
 
 def top_ids(scores: np.ndarray, k: int) -> list[int]:
-    """Ids of the k best positive scores, best first; ties by chunk id for stable output."""
-    candidates = np.flatnonzero(scores > 0)
-    if len(candidates) > k:
-        candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+    """Ids of the k best positive scores, best first; ties by chunk id for stable output.
+
+    Only the chunks above a bar are sorted: half the best score first, lowered until k are above
+    it (every chunk left out scores below the k-th, so the result is exact)."""
+    best = float(scores.max()) if scores.size and k > 0 else 0.0
+    if best <= 0:
+        return []
+    bar = best / 2
+    candidates = np.flatnonzero(scores >= bar)
+    while len(candidates) < k and bar > 0:
+        bar = bar / 8 if bar > best / 1e6 else 0.0
+        candidates = np.flatnonzero(scores >= bar) if bar > 0 else np.flatnonzero(scores > 0)
+    if len(candidates) > 4 * k:  # many near the top: keep the k best, ties at the edge included
+        edge = np.partition(scores[candidates], len(candidates) - k)[len(candidates) - k]
+        candidates = candidates[scores[candidates] >= edge]
     return sorted(candidates.tolist(), key=lambda i: (-scores[i], i))[:k]
 
 
@@ -386,7 +397,7 @@ def best_window(positions: list[int], width: int) -> list[int]:
 
 
 def snippet(text: str, stems: set[str]) -> str:
-    return " ".join(word for word, _ in snippet_parts(text, stems))
+    return " ".join([word for word, _ in snippet_parts(text, stems)])
 
 
 def result(row: sqlite3.Row, score: float, stems: set[str]) -> dict:

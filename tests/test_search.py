@@ -3,6 +3,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kb.search import search, snippet, query_stems
 
@@ -122,3 +124,14 @@ def test_quoted_phrase_is_required(corpus_db):
 def test_number_forms_meet(corpus_db, typed, written):
     texts = [" ".join(r["text"].split()) for r in search(corpus_db, typed, limit=5)]
     assert any(written in t for t in texts), texts
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 0.0, 1e-7, 0.25, 0.5, 1.0, 3.0]) | st.floats(0, 1, width=32), max_size=200),
+       st.integers(1, 40))
+def test_top_ids_are_the_best_scores_ties_by_id(values, k):
+    import numpy as np
+    from kb.search import top_ids
+    scores = np.array(values, dtype=np.float32)
+    expected = sorted(np.flatnonzero(scores > 0).tolist(), key=lambda i: (-scores[i], i))[:k]
+    assert top_ids(scores, k) == expected
