@@ -141,6 +141,7 @@ def load_sources(
                 on_file(path)
             for doc in parse_file(path):
                 doc.source = source_name(path, Path(source))
+                doc.local_file = str(path.resolve())
                 documents.append(doc)
     given = {name_of(d.source).lower() for d in documents}
     wanted = [url for doc in from_urls if (url := preferred_transcript(doc.transcript_urls))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import PurePath
 from urllib.parse import urlsplit
 
 from .html_text import unique_resources
@@ -87,8 +88,8 @@ def match_keys(doc: Document, feed_names: Counter) -> list[tuple]:
             keys.append(("url", normal_url(doc.source)))
         if feed_names[name_of(doc.source).lower()] == 1:
             keys.append(("transcript", name_of(doc.source).lower()))
-    if doc.format in (*TRANSCRIPT_FORMATS, "audio") and not re.match(r"^https?://", doc.source, re.I):
-        keys.append(("file", re.sub(r"\.[^./\\]*$", "", doc.source).lower()))  # talk.mp3 and its talk.vtt
+    if doc.format in (*TRANSCRIPT_FORMATS, "audio") and doc.local_file:  # talk.mp3 and its talk.vtt
+        keys.append(("file", str(PurePath(doc.local_file).with_suffix("")).lower()))
     if doc.kind == "article":
         keys.append(("article", doc.id))
     return keys

@@ -83,6 +83,7 @@ class Document:
     transcript_urls: list[str] = field(default_factory=list)  # the feed's <podcast:transcript> links
     format: str | None = None  # the ingest module that read it (set by ingest.parse_file)
     sources: list[str] = field(default_factory=list)  # every source merged into this document
+    local_file: str | None = None  # the absolute path it was read from, when a local file (for merging)
     segments: list[Segment] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
 

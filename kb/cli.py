@@ -93,12 +93,12 @@ def search(query, db, limit, offset, topics, kind, as_json):
         results = kb.search(Query(query, limit, offset, filters))
     except SearchError as exc:
         raise click.ClickException(str(exc))
+    searched = kb.corrected(query)
+    if searched != query:  # on stderr with --json, which stays a plain list of results
+        click.echo(f"Showing results for {searched!r}.", err=as_json)
     if as_json:
         click.echo(json.dumps(results, indent=2, ensure_ascii=False))
         return
-    searched = kb.corrected(query)
-    if searched != query:
-        click.echo(f"Showing results for {searched!r}.")
     if not results:
         click.echo(f"No results for {searched!r}.")
     stems = query_stems(searched)

@@ -125,6 +125,8 @@ class FacetIndex:
 def top_values(counts: np.ndarray, values: list, limit: int) -> list[tuple[int, int]]:
     """(code, count) of the most frequent values, ties by value; code 0 (no value) left out.
     Only the codes that can make the cut are sorted in Python: a facet can have thousands."""
+    if limit <= 0:
+        return []
     present = np.flatnonzero(counts)
     present = present[present > 0]
     if len(present) > limit:

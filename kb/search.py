@@ -76,6 +76,10 @@ class KnowledgeBase:
             raise SearchError(f"{self.path}: not a kb.db built by 'kb build' ({exc})") from None
         self._postings: dict[str, Postings | None] = {}
         self._word_df: dict[str, int] | None = None
+        self._corrected: dict[str, str] = {}
+        # Words of topic names and aliases are never "corrected", though no chunk uses them
+        # ("PowerBI", "leak" in "data leak prevention"): they name a topic the query asks for.
+        self.taxonomy_words = {w for t in self.taxonomy for key in t.keys for w in key}
         self._query_topics: dict[str, list[Topic]] = {}
         self.mean_length = float(self.length[1:].mean()) if self.n_chunks else 1.0
         # BM25's length normalisation of each chunk, which no term or query changes.
@@ -156,15 +160,23 @@ class KnowledgeBase:
         return typed + [t for t in boosts if t not in typed], boosts
 
     def corrected(self, text: str) -> str:
-        """The query with each word the corpus never uses (4 letters or more) replaced by the
-        likeliest corpus word one edit away, if there is one: "resourse" -> "resource"."""
-        spans = list(re.finditer(r"(?<![\w'’-])[A-Za-z]{4,}(?![\w'’-])|[\w'’-]+", text))
+        """The query with each word the corpus never uses (4 ASCII letters or more, and not a
+        word of the taxonomy's names and aliases) replaced by the likeliest corpus word one edit
+        away, if there is one: "resourse" -> "resource"."""
+        if text not in self._corrected:
+            if len(self._corrected) > 10_000:
+                self._corrected.clear()
+            self._corrected[text] = self._correct(text)
+        return self._corrected[text]
+
+    def _correct(self, text: str) -> str:
+        spans = list(re.finditer(r"[\w'’-]+", text))
         stems = [(terms(m.group()) or [""])[0] for m in spans]
         out, last = [], 0
         for n, match in enumerate(spans):
             word = match.group()
-            if (len(word) >= 4 and word.isalpha() and stems[n] and len(terms(word)) == 1
-                    and self.postings(stems[n]) is None):
+            if (len(word) >= 4 and word.isascii() and word.isalpha() and stems[n] and len(terms(word)) == 1
+                    and word.lower() not in self.taxonomy_words and self.postings(stems[n]) is None):
                 context = (stems[n - 1] if n else "", stems[n + 1] if n + 1 < len(spans) else "")
                 fixed = self.likeliest_neighbour(word.lower(), context)
                 if fixed is not None:
@@ -215,6 +227,7 @@ class KnowledgeBase:
 
         Computed in place on one array: at 100,000 chunks every whole-array pass costs tens of
         microseconds, a good share of a query."""
+        text = self.corrected(text)
         query_terms, boosts = self.query_terms(text)
         self.read_postings(boosts)
         fused = self.cosine(query_terms, boosts)

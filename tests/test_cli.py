@@ -103,6 +103,8 @@ def test_search_says_when_it_corrected_a_word(runner, corpus_db):
     result = runner.invoke(cli, ["search", "walkie talkee", "--db", str(corpus_db), "--limit", "1"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == "Showing results for 'walkie talkie'."
+    result = runner.invoke(cli, ["search", "walkie talkee", "--db", str(corpus_db), "--limit", "1", "--json"])
+    assert json.loads(result.stdout)[0]["chunk_id"] and "Showing results for 'walkie talkie'." in result.stderr
 
 
 def test_search_filters(runner, corpus_db):

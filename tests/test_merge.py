@@ -179,3 +179,12 @@ def test_audio_and_its_transcript_file_are_one_episode(tmp_path, monkeypatch):
     assert [(s.speaker, s.text) for s in talk.segments] == [("Robert Crane", "Hello from the file.")]
     assert talk.audio_url.endswith("/talk.mp3")
     assert sorted(Path(s).name for s in talk.sources) == ["talk.mp3", "talk.vtt"]
+
+
+def test_same_file_names_in_two_folders_stay_two_episodes(tmp_path):
+    for folder, speaker, words in (("a", "Alice", "Teams phones"), ("b", "Bob", "licensing and MFA")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "interview.vtt").write_text(
+            f"WEBVTT\n\n00:00:00.000 --> 00:00:02.000\n<v {speaker}>We talk about {words}.\n")
+    docs = ingest.load_sources([tmp_path / "a" / "interview.vtt", tmp_path / "b" / "interview.vtt"])
+    assert sorted(s.speaker for d in docs for s in d.segments) == ["Alice", "Bob"] and len(docs) == 2

@@ -43,6 +43,11 @@ def test_misspelt_word_is_corrected_from_the_corpus(corpus_db):
     assert kb.corrected("Dicker Data resourse library") == "Dicker Data resource library"
     assert kb.corrected("Intnue enrolment") == "Intune enrolment"  # a British spelling is not a typo
     assert kb.corrected("zyzzyva MFA") == "zyzzyva MFA"  # nothing one edit away: left alone
+    assert kb.corrected("PowerBI") == "PowerBI"  # a topic alias is not a typo, though no chunk has it
+    assert kb.corrected("data leak prevention") == "data leak prevention"
+    assert kb.corrected("naïve café") == "naïve café"  # only ASCII words are corrected
+    # every way of ranking corrects alike: the page, kb export --query, the SQL functions
+    assert (kb.scores("resourse library") == kb.scores("resource library")).all()
     found = kb.search_with_facets(Query("resourse library", 3))
     assert (found["query"], found["corrected"]) == ("resourse library", "resource library")
     assert "resource library" in found["results"][0]["text"]
