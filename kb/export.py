@@ -15,7 +15,7 @@ from datetime import date
 
 import numpy as np
 
-from .search import KnowledgeBase, SearchError, query_stems, snippet
+from .search import KnowledgeBase, query_stems, snippet
 from .timecode import mmss
 from .topics import matched_topics
 

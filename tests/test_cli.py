@@ -1,6 +1,5 @@
 """The kb command as a user runs it: exit codes, output, and the exact errors for bad input."""
 import json
-import shutil
 
 import pytest
 from click.testing import CliRunner

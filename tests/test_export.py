@@ -4,7 +4,6 @@ import shutil
 import sqlite3
 
 import jsonschema
-import pytest
 from click.testing import CliRunner
 
 from kb.cli import cli

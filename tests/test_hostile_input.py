@@ -19,7 +19,7 @@ from ingest.model import IngestError, IngestWarning
 from kb.build import build_kb
 from kb.cli import cli
 
-from conftest import CORPUS, METADATA, TOPICS
+from conftest import METADATA, TOPICS
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 MIXED = Path(__file__).parent / "fixtures" / "mixed"

@@ -3,7 +3,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kb.topics import TaxonomyError, assign_topics, load_taxonomy, matched_topics, resolve_topic, topics_from_entries
