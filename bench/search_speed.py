@@ -5,7 +5,7 @@
 Prints one table. FTS5 here is the baseline a user would otherwise have: the same sources read and
 chunked by the same code, the chunk texts put in an FTS5 table (porter tokenizer) and nothing
 else, queried with every word OR-ed and ranked by bm25. Over HTTP, kb is the plugin's
-/-/search.json page and fts5 is Datasette's own table search (`_search`, raw mode), which filters
+/-/kb-search.json page and fts5 is Datasette's own table search (`_search`, raw mode), which filters
 but does not rank. Builds run in child processes, so each one's peak memory is its own.
 """
 from __future__ import annotations
@@ -31,10 +31,10 @@ from synthetic_corpus import write_corpus  # noqa: E402
 
 import sqlite_utils  # noqa: E402
 
-from ingest import load_sources  # noqa: E402
+from ingest.sources import load_sources  # noqa: E402
 from kb.build import build_kb  # noqa: E402
 from kb.chunking import chunk_documents  # noqa: E402
-from kb.search import KnowledgeBase, Query  # noqa: E402
+from kb.search import Query, Searcher  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,7 +116,7 @@ def http_latencies(kb_db: Path, fts_db: Path, queries: list[str]) -> dict[str, t
             except OSError:
                 time.sleep(0.1)
         get = lambda url: urllib.request.urlopen(url, timeout=30).read()  # noqa: E731
-        kb_url = lambda q: f"{base}/-/search.json?" + urllib.parse.urlencode({"q": q})  # noqa: E731
+        kb_url = lambda q: f"{base}/-/kb-search.json?" + urllib.parse.urlencode({"q": q})  # noqa: E731
         fts_url = lambda q: f"{base}/fts/chunks.json?" + urllib.parse.urlencode(  # noqa: E731
             {"_search": " OR ".join(f'"{w}"' for w in re.findall(r"\w+", q)), "_searchmode": "raw",
              "_size": 10, "_shape": "array"})
@@ -146,16 +146,16 @@ def main() -> None:
     kb_build, kb_peak = timed_child(build_kb, [corpus], kb_db, ROOT / "topics.yml")
     queries = sample_queries(kb_db, args.queries)
     began = time.perf_counter()
-    kb = KnowledgeBase(kb_db)
+    kb = Searcher(kb_db)
     kb_open = (time.perf_counter() - began) * 1000
     fts_run = fts5_query(sqlite3.connect(fts_db))
-    latencies(lambda q: kb.search(Query(q, 10)), queries[:20])  # warm the caches of both alike
+    latencies(lambda q: kb.run(Query(q, 10)), queries[:20])  # warm the caches of both alike
     latencies(fts_run, queries[:20])
-    passes = [{"kb": latencies(lambda q: kb.search(Query(q, 10)), queries), "fts5": latencies(fts_run, queries)}
+    passes = [{"kb": latencies(lambda q: kb.run(Query(q, 10)), queries), "fts5": latencies(fts_run, queries)}
               for _ in range(max(1, args.passes))]
     first, in_process = passes[0], passes[-1]
     http = http_latencies(kb_db, fts_db, queries)
-    report(kb.n_chunks, len(queries), kb_open, {"kb": (kb_build, kb_peak, kb_db), "fts5": (fts_seconds, fts_peak, fts_db)},
+    report(kb.reader.n_chunks, len(queries), kb_open, {"kb": (kb_build, kb_peak, kb_db), "fts5": (fts_seconds, fts_peak, fts_db)},
            first, in_process, http)
 
 

@@ -24,7 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kb.topics import load_taxonomy  # noqa: E402
-from kb.transcribe import ENGINES, TranscribeOptions, load_engine, transcribe_file, vocabulary_prompt  # noqa: E402
+from kb.audio.engines import load_engine
+from kb.audio.options import ENGINES, TranscribeOptions
+from kb.audio.transcribe import transcribe_file
+from kb.audio.vocabulary import vocabulary_prompt  # noqa: E402
 
 TEXT = (
     "Welcome to the Need to Know podcast from CIAOPS. This week we look at what partners should do "

@@ -12,37 +12,24 @@ import re
 import warnings
 from dataclasses import dataclass
 
-from .model import Document, IngestError, IngestWarning, Resource, Segment, TranscriptParseError, slugify
-from .otter import parse_turns, turn_header
+from .errors import IngestError, IngestWarning
+from .model import Document, Resource, Segment, episode_id, slugify
+from .otter import turn_header
+from .show_notes import (BULLET, EPISODE_TITLE, LONG_PARAGRAPH_WORDS, PLACEHOLDER, REFERENCE_ITEM, REFERENCES_HEADER,
+                         RESOURCES_HEADER, LISTEN_CUE, TRANSCRIPT_HEADER, is_boilerplate, is_section_header,
+                         is_short_line, is_title_like, title_episode, transcript_segments)
+from .urls import URL_IN_TEXT, urls_in
 
 name = "blog-dump"
+role = "archive"
 
-EPISODE_TITLE = re.compile(r"\bepisode\s*#?\s*(\d{1,5})\b", re.I)
-PLACEHOLDER = re.compile(r"^(bp\d+|audio|video|image)$", re.I)
-RESOURCES_HEADER = re.compile(r"^(resources|links|show links)\s*:?$", re.I)
-TRANSCRIPT_HEADER = re.compile(r"^(transcription|transcript|full transcript)\s*:?$", re.I)
-REFERENCES_HEADER = re.compile(r"^(references|works cited|sources|bibliography|citations|notes)\s*:?$", re.I)
-URL = re.compile(r"https?://[^\s<>\"')\]]+")
-BULLET = re.compile(r"^\s*[•●◦▪■\-*–]\s+")
 NUMBERED_SECTION = re.compile(r"^(?P<num>\d{1,2})\.\s+(?P<head>[^:]{2,90}?):\s+(?P<body>\S.*)$")
 NUMBERED_HEADING = re.compile(r"^\d{1,2}(\.\d{1,2})*\.?\s+\S")
-REFERENCE_ITEM = re.compile(r"^\s*(\[\d{1,3}\]|\d{1,3}[.)])\s*")
-LISTEN_CUE = re.compile(r"\blisten\b.*\b(at|here)\s*:?\s*$", re.I)
-# Show-notes lines that every episode repeats; they must not drown out real content in search.
-BOILERPLATE = re.compile(
-    r"subscribe via|itunes\.apple\.com|available on stitcher|stitcher\.com|give the show a rating"
-    r"|take a listen and let us know|listen directly to this episode|you have been listening to"
-    r"|recorded using microsoft teams|produced with camtasia"
-    r"|sponsored by|brought to you by|thanks to our sponsor",
-    re.I,
-)
-LONG_PARAGRAPH_WORDS = 20
 LOOKAHEAD_BLOCKS = 6  # how far a post-start decision may look ahead
-BOILERPLATE_MAX_WORDS = 30  # a long paragraph that mentions "subscribe" is still content
 
 
 @dataclass
-class Block:
+class Paragraph:
     """Consecutive non-blank lines; `line` is the 1-based line number of the first."""
 
     lines: list[str]
@@ -87,57 +74,33 @@ def parse(path: str, text: str) -> list[Document]:
     return docs
 
 
-def split_blocks(text: str) -> list[Block]:
+def split_blocks(text: str) -> list[Paragraph]:
     """Blank-line separated blocks, with non-breaking spaces folded and line numbers kept."""
-    blocks: list[Block] = []
-    current: Block | None = None
+    blocks: list[Paragraph] = []
+    current: Paragraph | None = None
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.replace("\xa0", " ").replace("\u200b", "").rstrip()
         if not line.strip():
             current = None
         elif current is None or is_section_header(current.lines[-1]):
-            current = Block([line], number)
+            current = Paragraph([line], number)
             blocks.append(current)
         else:
             current.lines.append(line)
     return blocks
 
 
-def is_section_header(line: str) -> bool:
-    """'Resources', 'Transcription', 'Works cited'...: a header ends its block even without a blank line."""
-    line = line.strip()
-    return bool(RESOURCES_HEADER.match(line) or TRANSCRIPT_HEADER.match(line) or REFERENCES_HEADER.match(line))
-
-
-def is_title_like(line: str) -> bool:
-    """A short line that could be a heading: capitalised, no sentence ending, no URL or list marker."""
-    line = line.strip()
-    if not is_short_line(line, max_words=16) or line[-1] in ".,;:!" or "@" in line:
-        return False
-    return line[0].isupper() or line[0].isdigit() or line[0] in "\"“'‘"
-
-
-def is_short_line(line: str, max_words: int) -> bool:
-    """A line short enough for a title, and not a URL, list item, placeholder, header or turn."""
-    words = line.split()
-    if not 1 <= len(words) <= max_words or len(line) > 12 * max_words or "http" in line:
-        return False
-    if BULLET.match(line) or REFERENCE_ITEM.match(line) or PLACEHOLDER.match(line):
-        return False
-    return not is_section_header(line) and turn_header(line) is None
-
-
-def is_long_paragraph(block: Block | None) -> bool:
+def is_long_paragraph(block: Paragraph | None) -> bool:
     return block is not None and len(block.text.split()) >= LONG_PARAGRAPH_WORDS
 
 
-def starts_transcript(block: Block | None) -> bool:
+def starts_transcript(block: Paragraph | None) -> bool:
     return block is not None and turn_header(block.lines[0]) is not None
 
 
-def split_posts(blocks: list[Block]) -> list[list[Block]]:
+def split_posts(blocks: list[Paragraph]) -> list[list[Paragraph]]:
     """Group blocks into posts; each post's first block is its title."""
-    posts: list[list[Block]] = []
+    posts: list[list[Paragraph]] = []
     state = "preamble"
     for i, block in enumerate(blocks):
         if block.single and is_post_start(block, blocks[i + 1:i + 1 + LOOKAHEAD_BLOCKS], state, i == 0):
@@ -151,7 +114,7 @@ def split_posts(blocks: list[Block]) -> list[list[Block]]:
     return [post for post in posts if len(post) > 1]
 
 
-def is_post_start(block: Block, ahead: list[Block], state: str, first: bool) -> bool:
+def is_post_start(block: Paragraph, ahead: list[Paragraph], state: str, first: bool) -> bool:
     """Whether a one-line block opens a new post, judged by the state and the blocks after it."""
     line = block.lines[0].strip()
     following = ahead[0] if ahead else None
@@ -174,7 +137,7 @@ def is_post_start(block: Block, ahead: list[Block], state: str, first: bool) -> 
     return state in ("resources", "transcript") and is_long_paragraph(following)
 
 
-def turns_follow(ahead: list[Block]) -> bool:
+def turns_follow(ahead: list[Paragraph]) -> bool:
     """Whether transcript turns come before the next section header (which would start new ones)."""
     for block in ahead:
         if is_section_header(block.lines[0]):
@@ -184,7 +147,7 @@ def turns_follow(ahead: list[Block]) -> bool:
     return False
 
 
-def next_state(block: Block, state: str) -> str:
+def next_state(block: Paragraph, state: str) -> str:
     text = block.text.strip()
     if block.single and RESOURCES_HEADER.match(text):
         return "resources"
@@ -197,7 +160,7 @@ def next_state(block: Block, state: str) -> str:
 
 def label_without_urls(text: str) -> str:
     """The words of a line once its URLs, empty brackets and joining dashes are taken out."""
-    text = re.sub(r"[(\[<]\s*[)\]>]", "", URL.sub("", text))
+    text = re.sub(r"[(\[<]\s*[)\]>]", "", URL_IN_TEXT.sub("", text))
     return re.sub(r"\s+", " ", text).strip(" ,;–-—:|")
 
 
@@ -206,21 +169,21 @@ def link_resources(text: str) -> list[Resource]:
     label = label_without_urls(text)
     if not 2 <= len(label.split()) <= 20:
         label = ""
-    return [Resource(label or url, url, "link") for url in (u.rstrip(".,;") for u in URL.findall(text))]
+    return [Resource(label or url, url, "link") for url in urls_in(text)]
 
 
 def resource_from_line(line: str, kind: str) -> Resource:
     """A list line as a resource: its label and the URL it carries, if any."""
     text = BULLET.sub("", line.strip())
     text = REFERENCE_ITEM.sub("", text) if kind == "reference" else text
-    urls = [u.rstrip(".,;") for u in URL.findall(text)]
+    urls = urls_in(text)
     return Resource(label_without_urls(text) or (urls[0] if urls else text), urls[0] if urls else None, kind)
 
 
-def parse_episode(path: str, post: list[Block]) -> Document:
+def parse_episode(path: str, post: list[Paragraph]) -> Document:
     title = post[0].text.strip()
-    number = int(EPISODE_TITLE.search(title).group(1))
-    doc = Document(f"episode-{number}", "episode", title, path, episode=number, line=post[0].line)
+    number = title_episode(title)
+    doc = Document(episode_id(number), "episode", title, path, episode=number, line=post[0].line)
     state, listen_next = "notes", False
     transcript_lines: list[tuple[int, str]] = []
     resource_lines: list[str] = []
@@ -237,10 +200,11 @@ def parse_episode(path: str, post: list[Block]) -> Document:
         elif state == "resources":
             doc.resources += [resource_from_line(line, "resource") for line in block.lines]
             resource_lines += [BULLET.sub("", line).strip() for line in block.lines]
-        elif listen_next and URL.fullmatch(text):
-            doc.url, listen_next = text, False
+        elif listen_next and URL_IN_TEXT.fullmatch(text):
+            doc.url = doc.listen_url = text  # the "Listen at" link is the episode's page on the host
+            listen_next = False
             doc.segments.append(Segment("boilerplate", text, line=block.line))
-        elif is_boilerplate(text) or URL.fullmatch(text):
+        elif is_boilerplate(text) or URL_IN_TEXT.fullmatch(text):
             listen_next = bool(LISTEN_CUE.search(text))
             doc.segments.append(Segment("boilerplate", text, line=block.line))
         else:
@@ -253,22 +217,7 @@ def parse_episode(path: str, post: list[Block]) -> Document:
     return doc
 
 
-def is_boilerplate(text: str) -> bool:
-    return len(text.split()) <= BOILERPLATE_MAX_WORDS and bool(BOILERPLATE.search(text) or LISTEN_CUE.search(text))
-
-
-def transcript_segments(path: str, lines: list[tuple[int, str]]) -> list[Segment]:
-    try:
-        turns = parse_turns(lines, path)
-    except TranscriptParseError:  # no turn headers: keep the text, without speakers or times
-        return [Segment("transcript", line.strip(), line=n) for n, line in lines if line.strip()]
-    for turn in turns:
-        if len(turn.text.split()) <= 3 * BOILERPLATE_MAX_WORDS and BOILERPLATE.search(turn.text):
-            turn.kind = "boilerplate"
-    return turns
-
-
-def parse_article(path: str, post: list[Block]) -> Document:
+def parse_article(path: str, post: list[Paragraph]) -> Document:
     title = post[0].text.strip()
     doc = Document(slugify(title), "article", title, path, line=post[0].line)
     heading: str | None = None
@@ -293,17 +242,17 @@ def parse_article(path: str, post: list[Block]) -> Document:
         elif block.single and is_heading(text, following):
             heading = text
             continue
-        doc.segments += body_segments(block, text, heading)
+        doc.segments += paragraph_segments(block, text, heading)
         doc.resources += link_resources(text)
     return doc
 
 
-def is_heading(text: str, following: Block | None) -> bool:
+def is_heading(text: str, following: Paragraph | None) -> bool:
     """A title-like line standing alone before more text is a section heading."""
     return following is not None and (is_title_like(text) or bool(NUMBERED_HEADING.match(text) and len(text) < 100))
 
 
-def body_segments(block: Block, text: str, heading: str | None) -> list[Segment]:
+def paragraph_segments(block: Paragraph, text: str, heading: str | None) -> list[Segment]:
     """Bullets become one segment each; other multi-line blocks are flattened tables."""
     if BULLET.match(block.lines[0]):
         items: list[str] = []

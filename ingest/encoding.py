@@ -9,7 +9,7 @@ import codecs
 import re
 import warnings
 
-from .model import IngestError, IngestWarning
+from .errors import IngestError, IngestWarning
 
 BOMS = [
     (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),

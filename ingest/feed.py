@@ -12,12 +12,15 @@ import warnings
 
 import feedparser
 
-from .blog_dump import EPISODE_TITLE
-from .html_text import Block, blocks_of, body_segments, remove_furniture, soup_of, web_url
-from .model import Document, IngestError, IngestWarning, LineIndex, slugify
-from .wordpress import iso_date
+from .errors import IngestError, IngestWarning
+from .html_text import Block, blocks_of, post_body, remove_furniture, soup_of
+from .model import Document, LineIndex, document_id
+from .show_notes import EPISODE_TITLE, iso_date
+from .transcript import transcript_rank
+from .urls import web_url
 
 name = "podcast-feed"
+role = "feed"
 markup = True
 FEED_START = re.compile(r"^\s*(?:<\?xml[^>]*\?>\s*|<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*|<\?xml-stylesheet[^>]*\?>\s*)*"
                         r"<(?:[\w-]+:)?(?:rss|feed|RDF)\b", re.I | re.S)
@@ -26,7 +29,6 @@ TRANSCRIPT = re.compile(r"<podcast:transcript\b([^>]*)>", re.I)
 ATTRIBUTE = re.compile(r"([\w:-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 XML_DECLARED = re.compile(r"^(\s*<\?xml[^>]*?encoding\s*=\s*[\"'])[^\"']*", re.I)
 HARMLESS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
-TRANSCRIPT_PREFERENCE = ("application/json", "text/vtt", "application/x-subrip", "application/srt", "text/srt")
 
 
 def sniff(path: str, text: str) -> bool:
@@ -90,7 +92,7 @@ def parse_item(path: str, entry: dict, line: int | None, raw: str, feed_link: st
         return None
     title = title or "Untitled episode"
     episode = episode_number(entry.get("itunes_episode"), title)
-    doc = Document(f"episode-{episode}" if episode is not None else slugify(title), "episode", title, path,
+    doc = Document(document_id(episode, title), "episode", title, path,
                    episode=episode, url=web_url(entry.get("link"), feed_link), published=item_date(entry), line=line)
     doc.listen_url = doc.url
     doc.audio_url, doc.audio_type = enclosure(entry)
@@ -98,7 +100,7 @@ def parse_item(path: str, entry: dict, line: int | None, raw: str, feed_link: st
     doc.tags = list(dict.fromkeys(" ".join(str(t.get("term") or "").split()) for t in entry.get("tags") or []
                                   if t.get("term")))
     doc.transcript_urls = transcripts(raw, entry)
-    body = body_segments(path, note_blocks(notes_html, notes_type, doc.url or feed_link), "show_notes")
+    body = post_body(path, note_blocks(notes_html, notes_type, doc.url or feed_link), "show_notes")
     doc.segments, doc.resources = body.segments, body.resources
     doc.listen_url = doc.listen_url or body.listen_url
     return doc
@@ -166,7 +168,7 @@ def enclosure(entry: dict) -> tuple[str | None, str | None]:
 
 
 def transcripts(raw: str, entry: dict) -> list[str]:
-    """<podcast:transcript url=...> links, JSON and VTT first (they carry speakers and times)."""
+    """<podcast:transcript url=...> links, the formats with speakers and times first."""
     found: list[tuple[str, str]] = []
     for match in TRANSCRIPT.finditer(raw):
         attrs = {m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3)
@@ -175,6 +177,5 @@ def transcripts(raw: str, entry: dict) -> list[str]:
             found.append((html.unescape(attrs["url"]).strip(), html.unescape(attrs.get("type", ""))))
     if not found and entry.get("podcast_transcript", {}).get("url"):
         found.append((entry["podcast_transcript"]["url"], entry["podcast_transcript"].get("type", "")))
-    rank = {t: n for n, t in enumerate(TRANSCRIPT_PREFERENCE)}
-    found.sort(key=lambda f: rank.get(f[1].lower(), len(rank)))
+    found.sort(key=lambda f: transcript_rank(f[0], f[1]))
     return list(dict.fromkeys(url for url, _ in found if web_url(url)))

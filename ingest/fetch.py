@@ -2,22 +2,16 @@
 from __future__ import annotations
 
 import http.client
-import re
 import socket
 import time
 import urllib.error
 import urllib.request
 
-from .model import IngestError
+from .errors import IngestError
 
 TIMEOUT_SECONDS = 30.0  # for the whole download, not just each read
 MAX_BYTES = 32 * 1024 * 1024
 USER_AGENT = "need-to-know-kb (+kb build)"
-URL_SOURCE = re.compile(r"^https?://", re.I)
-
-
-def is_url(source: object) -> bool:
-    return bool(URL_SOURCE.match(str(source)))
 
 
 def fetch_url(url: str, timeout: float | None = None, max_bytes: int | None = None) -> tuple[bytes, str | None]:

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from bs4.element import CData, Declaration, Doctype, ProcessingInstruction
 
-from .blog_dump import (LISTEN_CUE, REFERENCES_HEADER, RESOURCES_HEADER, TRANSCRIPT_HEADER, URL,
-                        is_boilerplate, transcript_segments)
 from .model import Resource, Segment
+from .show_notes import LISTEN_CUE, LONG_PARAGRAPH_WORDS, is_boilerplate, section_header, transcript_segments
+from .urls import URL_IN_TEXT, urls_in, web_url
 
 DROP = ["script", "style", "noscript", "template", "iframe", "form", "nav", "aside", "button", "svg",
         "canvas", "object", "embed", "select", "input", "textarea", "img", "picture", "video", "audio", "map"]
@@ -29,7 +28,6 @@ BLOCK_TAGS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote"
 LEAF_KIND = {"li": "bullet", "dt": "bullet", "dd": "bullet", "tr": "table", "pre": "section"}
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 SKIP_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction, CData)
-LONG_PARAGRAPH_WORDS = 20
 LISTEN_WORD = re.compile(r"\blisten\b", re.I)
 
 
@@ -137,26 +135,17 @@ def tag_text(tag: Tag, cell_separator: str) -> str:
     return "".join(pieces) if tag.name != "br" else "\n"
 
 
-def web_url(url: object, base_url: str | None = None) -> str | None:
-    """An absolute http(s) URL, or None: javascript:, data: and the like never reach kb.db."""
-    url = " ".join(str(url or "").split())
-    if base_url and url:
-        url = urljoin(base_url, url)
-    return url if re.match(r"^https?://[^\s/?#]+", url, re.I) else None
-
-
 def link_of(anchor: Tag, base_url: str | None) -> tuple[str, str] | None:
-    href = (anchor.get("href") or "").strip()
-    if isinstance(href, list):
-        href = href[0] if href else ""
-    url = urljoin(base_url, href) if base_url else href
-    if not re.match(r"^https?://\S+$", url, re.I):
-        return None  # mailto:, javascript:, fragments: not resources
+    """(label, absolute URL) of a web link; mailto:, javascript: and fragments are not resources."""
+    href = anchor.get("href") or ""
+    url = web_url(href[0] if isinstance(href, list) and href else href, base_url)
+    if url is None:
+        return None
     label = " ".join(anchor.get_text(" ").split())
     return (label or url, url)
 
 
-def body_segments(path: str, blocks: list[Block], prose_kind: str) -> Body:
+def post_body(path: str, blocks: list[Block], prose_kind: str) -> Body:
     """Show notes, Resources lists, a transcript under 'Transcription', and the listen-at URL."""
     body = Body()
     state, heading, listen_next = "notes", None, False
@@ -165,9 +154,9 @@ def body_segments(path: str, blocks: list[Block], prose_kind: str) -> Body:
     for block in blocks:
         text = block.text.strip()
         first_line = text.split("\n", 1)[0].strip()
-        if RESOURCES_HEADER.match(first_line) or TRANSCRIPT_HEADER.match(first_line) or REFERENCES_HEADER.match(first_line):
-            state = ("resources" if RESOURCES_HEADER.match(first_line)
-                     else "transcript" if TRANSCRIPT_HEADER.match(first_line) else "references")
+        header = section_header(first_line)
+        if header:
+            state = header
             heading = first_line.rstrip(":") if state == "references" else heading
             text = text[len(first_line):].strip()
             if not text:
@@ -192,7 +181,7 @@ def body_segments(path: str, blocks: list[Block], prose_kind: str) -> Body:
                     body.segments.append(Segment("references", text, heading))
                 continue
         listen_link = listen_link_of(block, flat, listen_next)
-        if listen_link or is_boilerplate(flat) or URL.fullmatch(flat):
+        if listen_link or is_boilerplate(flat) or URL_IN_TEXT.fullmatch(flat):
             body.listen_url = body.listen_url or listen_link
             listen_next = bool(LISTEN_CUE.search(flat)) and not block.links  # 'Listen at:' then the link
             body.segments.append(Segment("boilerplate", text, heading))
@@ -209,7 +198,7 @@ def body_segments(path: str, blocks: list[Block], prose_kind: str) -> Body:
 
 def listen_link_of(block: Block, flat: str, after_cue: bool) -> str | None:
     """The episode's page: a short 'Listen ...' line with a link, or the bare link after 'Listen at:'."""
-    if block.links and (LISTEN_WORD.search(flat) and len(flat.split()) <= 15 or after_cue and URL.fullmatch(flat)):
+    if block.links and (LISTEN_WORD.search(flat) and len(flat.split()) <= 15 or after_cue and URL_IN_TEXT.fullmatch(flat)):
         return block.links[0][1]
     return None
 
@@ -222,7 +211,7 @@ def list_resources(block: Block, text: str, kind: str) -> list[Resource]:
             # 'Tim O’Neill – <a>tim@x</a>': the whole item is the better label when the link is a bare URL
             return [Resource(text.replace("\n", " ") if label == url and text != url else label, url, kind)]
         return [Resource(label, url, kind) for label, url in block.links]
-    urls = [u.rstrip(".,;") for u in URL.findall(text)]
+    urls = urls_in(text)
     return [Resource(text.replace("\n", " "), urls[0] if urls else None, kind)]
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import re
 
-from .model import Document, LineIndex, TranscriptParseError, Word
+from .errors import TranscriptParseError
+from .model import Document, LineIndex, Word
 from .transcript import Cue, check_times, join_cues, parse_cue_time, transcript_document
 
 name = "json-transcript"
+role = "transcript"
 encoding_fallback = "cp1252"
 SHAPE = ("expected an object with segments[] of startTime/endTime/body (Podcasting 2.0) "
          "or start/end/text (whisper)")

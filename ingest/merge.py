@@ -3,28 +3,26 @@
 The feed, the blog page and a transcript file of one episode are matched by episode number, by a
 shared URL (page, listen-at or transcript link), by a transcript file named in the feed's
 <podcast:transcript>, an audio file and a transcript file of the same name in the same folder
-('talk.mp3', 'talk.vtt'), and articles by their title's slug. Each field is then taken from the source
-that knows it best (the page for titles and show notes, the feed for dates, audio and durations, a
-transcript file for turns). The result does not depend on the order the files were given in.
+('talk.mp3', 'talk.vtt'), and articles by their title's slug. Each field is then taken from the
+source whose role (ingest/formats.py) knows it best: the page for titles and show notes, the feed
+for dates, audio and durations, a transcript file for turns. The result does not depend on the
+order the files were given in.
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
 from pathlib import PurePath
-from urllib.parse import urlsplit
 
 from .html_text import unique_resources
-from .model import Document, Segment
-from .transcript import name_of
+from .model import Document, Segment, episode_id
+from .urls import is_web_url, name_of, normal_url
 
-TRANSCRIPT_FORMATS = ("json-transcript", "webvtt", "srt", "otter-text")
-PAGE_FIRST = ("wordpress-html", "blog-dump", "podcast-feed", "audio", *TRANSCRIPT_FORMATS)
-FEED_FIRST = ("podcast-feed", "wordpress-html", "blog-dump", *TRANSCRIPT_FORMATS)
+# Which roles to take each field from, best first; a role not named comes after those named.
+PAGE_FIRST = ("page", "archive", "feed", "audio", "transcript")
+FEED_FIRST = ("feed", "page", "archive", "transcript")
 FIELDS = {
     "title": PAGE_FIRST, "episode": PAGE_FIRST, "published": FEED_FIRST, "duration_seconds": FEED_FIRST,
-    "url": ("wordpress-html", "podcast-feed", "blog-dump", *TRANSCRIPT_FORMATS),
-    "listen_url": ("wordpress-html", "podcast-feed", "blog-dump", *TRANSCRIPT_FORMATS),
+    "url": ("page", "feed", "archive", "transcript"), "listen_url": ("page", "feed", "archive", "transcript"),
 }
 
 
@@ -33,7 +31,7 @@ def sort_key(doc: Document) -> tuple:
 
 
 def rank(doc: Document, order: tuple[str, ...]) -> tuple:
-    return (order.index(doc.format) if doc.format in order else len(order), sort_key(doc))
+    return (order.index(doc.role) if doc.role in order else len(order), sort_key(doc))
 
 
 def merge_documents(documents: list[Document]) -> list[Document]:
@@ -66,29 +64,22 @@ def merge_documents(documents: list[Document]) -> list[Document]:
     return sorted((merge_group(group) for group in groups.values()), key=sort_key)
 
 
-def normal_url(url: str) -> str:
-    """'https://www.Example.com/e/234/' and 'http://example.com/e/234' are one page."""
-    parts = urlsplit(url.strip())
-    host = parts.netloc.lower().removeprefix("www.")
-    return f"{host}{parts.path.rstrip('/')}" + (f"?{parts.query}" if parts.query else "")
-
-
 def match_keys(doc: Document, feed_names: Counter) -> list[tuple]:
     keys: list[tuple] = []
     if doc.episode is not None:
         keys.append(("episode", doc.episode))
     for url in (doc.url, doc.listen_url, *doc.transcript_urls):
-        if url and re.match(r"^https?://", url, re.I):
+        if is_web_url(url):
             keys.append(("url", normal_url(url)))
     for url in doc.transcript_urls:
         if feed_names[name_of(url).lower()] == 1:  # 'transcript.vtt' for every episode names none
             keys.append(("transcript", name_of(url).lower()))
-    if doc.format in TRANSCRIPT_FORMATS:
-        if re.match(r"^https?://", doc.source, re.I):
+    if doc.role == "transcript":
+        if is_web_url(doc.source):
             keys.append(("url", normal_url(doc.source)))
         if feed_names[name_of(doc.source).lower()] == 1:
             keys.append(("transcript", name_of(doc.source).lower()))
-    if doc.format in (*TRANSCRIPT_FORMATS, "audio") and doc.local_file:  # talk.mp3 and its talk.vtt
+    if doc.role in ("transcript", "audio") and doc.local_file:  # talk.mp3 and its talk.vtt
         keys.append(("file", str(PurePath(doc.local_file).with_suffix("")).lower()))
     if doc.kind == "article":
         keys.append(("article", doc.id))
@@ -110,14 +101,14 @@ def merge_group(group: list[Document]) -> Document:
     values = {name: first_value(group, name, order) for name, order in FIELDS.items()}
     kind = "episode" if any(d.kind == "episode" for d in group) else primary.kind
     number = values["episode"]
-    doc = Document(f"episode-{number}" if number is not None else primary.id, kind, values["title"],
+    doc = Document(episode_id(number) if number is not None else primary.id, kind, values["title"],
                    primary.source, line=primary.line)
     for name, value in values.items():
         setattr(doc, name, value)
     audio = next((d for d in sorted(group, key=lambda d: rank(d, FEED_FIRST)) if d.audio_url), None)
     if audio is not None:
         doc.audio_url, doc.audio_type = audio.audio_url, audio.audio_type
-    doc.format, doc.sources = primary.format, primary.sources
+    doc.format, doc.role, doc.sources = primary.format, primary.role, primary.sources
     doc.tags = list(dict.fromkeys(t for d in page_first for t in d.tags))
     doc.transcript_urls = list(dict.fromkeys(u for d in group for u in d.transcript_urls))
     notes = next((d for d in page_first if any(not is_turn(s) and s.kind != "boilerplate" for s in d.segments)),
@@ -141,8 +132,8 @@ def transcript_of(group: list[Document]) -> list[Segment]:
     then the one with the most speaker-labelled turns, then the most timed ones."""
     def richness(doc: Document) -> tuple:
         turns = [s for s in doc.segments if is_turn(s)]
-        return (doc.format not in TRANSCRIPT_FORMATS, -sum(s.speaker is not None for s in turns),
-                -sum(s.start is not None for s in turns), rank(doc, TRANSCRIPT_FORMATS))
+        return (doc.role != "transcript", -sum(s.speaker is not None for s in turns),
+                -sum(s.start is not None for s in turns), sort_key(doc))
     candidates = [d for d in group if any(is_turn(s) for s in d.segments)]
     if not candidates:
         return []

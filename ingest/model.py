@@ -6,30 +6,6 @@ import re
 from dataclasses import dataclass, field
 
 
-class IngestError(ValueError):
-    """A source could not be read or parsed; carries the file and, where known, the line."""
-
-    def __init__(self, message: str, path: str | None = None, line: int | None = None):
-        self.message = message
-        self.path = path
-        self.line = line
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        where = self.path or "<input>"
-        if self.line:
-            where += f", line {self.line}"
-        return f"{where}: {self.message}"
-
-
-class IngestWarning(UserWarning):
-    """Something in a source was skipped; the build goes on."""
-
-
-class TranscriptParseError(IngestError):
-    """A transcript block or file did not follow a known transcript layout."""
-
-
 @dataclass
 class Segment:
     """One unit of a document's text: a paragraph, bullet, table, or transcript turn."""
@@ -81,11 +57,22 @@ class Document:
     duration_seconds: int | None = None
     tags: list[str] = field(default_factory=list)  # categories and tags, in source order
     transcript_urls: list[str] = field(default_factory=list)  # the feed's <podcast:transcript> links
-    format: str | None = None  # the ingest module that read it (set by ingest.parse_file)
+    format: str | None = None  # the format module that read it (set by ingest.sources)
+    role: str | None = None  # that format's role: page, feed, transcript or audio (see ingest.formats)
     sources: list[str] = field(default_factory=list)  # every source merged into this document
     local_file: str | None = None  # the absolute path it was read from, when a local file (for merging)
     segments: list[Segment] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
+
+
+def episode_id(number: int) -> str:
+    """The document id of an episode: 'episode-234'."""
+    return f"episode-{number}"
+
+
+def document_id(episode: int | None, title: str) -> str:
+    """An episode's id from its number, else a slug of the title."""
+    return episode_id(episode) if episode is not None else slugify(title)
 
 
 def slugify(text: str, max_length: int = 60) -> str:

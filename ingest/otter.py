@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-from .model import Segment, TranscriptParseError, parse_timestamp
+from .errors import TranscriptParseError
+from .model import Segment, parse_timestamp
 
 # A speaker is one to six words that start with a letter ("Speaker 1" too); the stamp ends the line.
 TURN_HEADER = re.compile(

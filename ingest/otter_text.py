@@ -2,12 +2,13 @@
 its text, perhaps under a title line. A blog dump holding such turns under 'Transcription' is not one."""
 from __future__ import annotations
 
-from .blog_dump import is_section_header, is_title_like
 from .model import Document
 from .otter import parse_turns, turn_header
+from .show_notes import is_section_header, is_title_like
 from .transcript import transcript_document
 
 name = "otter-text"
+role = "transcript"
 encoding_fallback = "cp1252"
 LEADING_LINES = 6  # a turn header must come within the file's first non-blank lines
 LONG_LINE_WORDS = 20

@@ -4,10 +4,12 @@ from __future__ import annotations
 import html
 import re
 
-from .model import Document, TranscriptParseError
+from .errors import TranscriptParseError
+from .model import Document
 from .transcript import TIMING, Cue, check_times, join_cues, speaker_prefix, timed_blocks, transcript_document
 
 name = "srt"
+role = "transcript"
 encoding_fallback = "cp1252"  # SRT files from older editors are often Windows-1252
 TAG = re.compile(r"</?(?:i|b|u|font|c|v)\b[^>]*>|\{\\[^}]*\}", re.I)
 

@@ -6,14 +6,16 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from urllib.parse import unquote, urlsplit
 
-from .model import Document, IngestWarning, Segment, TranscriptParseError, Word, slugify
+from .encoding import CONTROL
+from .errors import IngestWarning, TranscriptParseError
+from .model import Document, Segment, Word, episode_id, slugify
+from .otter import looks_like_name
+from .urls import name_of
 
 # 'HH:MM:SS.mmm', 'H:MM:SS,mmm' (SRT), 'MM:SS.mmm'; hours may pass 99, minutes alone may pass 59.
 CUE_TIME = re.compile(r"^(?:(?P<h>\d{1,5}):)?(?P<m>\d{1,4}):(?P<s>\d{2})(?:[.,](?P<ms>\d{1,3}))?$")
 TURN_WORDS = 200  # consecutive cues of one speaker join into a turn up to this size (chunks hold 250)
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # from JSON escapes such as \u0000
 TURN_GAP_SECONDS = 5.0  # a longer silence between two cues of one speaker starts a new turn
 EPISODE_IN_NAME = re.compile(r"(?<![a-z])(?:episode|ep|e)[\s._-]*#?0*(\d{1,5})(?!\d)", re.I)
 
@@ -78,13 +80,6 @@ def continues(turn: Segment, cue: Cue) -> bool:
     return turn.start <= cue.start and cue.start - last <= TURN_GAP_SECONDS
 
 
-def name_of(path: str) -> str:
-    """The file name of a path or URL, without query or fragment ('https://x/e/234.vtt?a=1' -> '234.vtt')."""
-    if re.match(r"^https?://", path, re.I):
-        path = unquote(urlsplit(path).path)
-    return PurePosixPath(path.replace("\\", "/")).name
-
-
 def episode_from_name(path: str) -> int | None:
     """'234.vtt', 'episode-234.srt', 'NTK_E234.json', 'need-to-know-234-transcript.vtt' -> 234.
     A name with several numbers and no 'episode'/'ep' before one of them names no episode."""
@@ -108,12 +103,32 @@ def transcript_document(path: str, turns: list[Segment], title: str | None = Non
         episode = int(found.group(1)) if found else None
     stem = name_of(path).rsplit(".", 1)[0]
     if episode is not None:
-        doc_id, default_title = f"episode-{episode}", f"Episode {episode} transcript"
+        doc_id, default_title = episode_id(episode), f"Episode {episode} transcript"
     else:
         doc_id, default_title = slugify(stem), f"{re.sub(r'[_-]+', ' ', stem).strip() or 'Untitled'} (transcript)"
     doc = Document(doc_id, "episode", title or default_title, path, episode=episode, line=turns[0].line)
     doc.segments = turns
     return doc
+
+
+# Where a feed links several transcripts of an item, the one fetched is the first readable one in
+# this order (timed turns with speakers first), told by MIME type, else by the file's ending.
+TRANSCRIPT_PREFERENCE = (
+    ({"text/vtt"}, ".vtt"),
+    ({"application/json", "application/x-podcast-transcript+json"}, ".json"),
+    ({"application/x-subrip", "application/srt", "text/srt"}, ".srt"),
+    ({"text/plain"}, ".txt"),
+)
+
+
+def transcript_rank(url: str, mime: str = "") -> int:
+    """The link's place in TRANSCRIPT_PREFERENCE; len(TRANSCRIPT_PREFERENCE) when it is no format read here."""
+    mime = mime.split(";")[0].strip().lower()
+    suffix = PurePosixPath(name_of(url).lower()).suffix
+    for rank, (types, ending) in enumerate(TRANSCRIPT_PREFERENCE):
+        if mime in types or (not mime and suffix == ending):
+            return rank
+    return len(TRANSCRIPT_PREFERENCE)
 
 
 TIMING = re.compile(r"^\s*(?P<start>\S+)\s*-->\s*(?P<end>\S+)(?:\s.*)?$")
@@ -122,8 +137,6 @@ SPEAKER_PREFIX = re.compile(r"^(?:-\s*)?(?:\[(?P<bracket>[^\]]{1,60})\]:?|(?P<na
 
 def speaker_prefix(text: str) -> tuple[str | None, str]:
     """('Robert Crane', 'Hello') from 'Robert Crane: Hello' or '[Robert Crane] Hello'; (None, text) otherwise."""
-    from .otter import looks_like_name  # the same notion of a name as Otter turn headers
-
     match = SPEAKER_PREFIX.match(text)
     if match:
         name = (match["bracket"] or match["name"] or "").strip()

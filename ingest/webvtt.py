@@ -4,10 +4,12 @@ from __future__ import annotations
 import html
 import re
 
-from .model import Document, TranscriptParseError
+from .errors import TranscriptParseError
+from .model import Document
 from .transcript import Cue, check_times, join_cues, speaker_prefix, timed_blocks, transcript_document
 
 name = "webvtt"
+role = "transcript"
 encoding_fallback = "cp1252"
 SIGNATURE = re.compile(r"^\ufeff?WEBVTT(?:[ \t].*)?$")
 VOICE = re.compile(r"<v(?:\.[\w.-]+)*(?:\s+([^>]*))?>", re.I)

@@ -8,11 +8,14 @@ import warnings
 
 from bs4 import BeautifulSoup, Tag
 
-from .blog_dump import EPISODE_TITLE
-from .html_text import blocks_of, body_segments, outermost, remove_furniture, soup_of, web_url
-from .model import Document, IngestError, IngestWarning, LineIndex, slugify
+from .errors import IngestError, IngestWarning
+from .html_text import blocks_of, outermost, post_body, remove_furniture, soup_of
+from .model import Document, LineIndex, document_id
+from .show_notes import iso_date, title_episode
+from .urls import web_url
 
 name = "wordpress-html"
+role = "page"
 markup = True
 HTML_START = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|"
                         r"article|main|div|section|p|h[1-6]|link|script|style)\b", re.I | re.S)
@@ -20,7 +23,6 @@ BODY_SELECTORS = (".entry-content", ".post-content", ".entry-summary", ".post-bo
                   ".article-content", ".entry")
 TITLE_SELECTORS = (".entry-title", ".post-title", "h1", "h2")
 POST_CLASSES = {"hentry", "type-post", "post", "h-entry"}
-ISO_DATE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})")
 TITLE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{1,60}$")  # 'Post title – Site name'
 
 
@@ -78,11 +80,6 @@ def find_title(post: Tag) -> Tag | None:
     return None
 
 
-def iso_date(value: str | None) -> str | None:
-    match = ISO_DATE.match(value or "")
-    return match.group(1) if match else None
-
-
 def parse_post(path: str, post: Tag, page: dict, line: int | None) -> Document | None:
     title_tag = None if page.get("fallback") and page.get("title") else find_title(post)
     title = " ".join(title_tag.get_text(" ").split()) if title_tag is not None else page.get("title")
@@ -101,15 +98,14 @@ def parse_post(path: str, post: Tag, page: dict, line: int | None) -> Document |
             tag.decompose()
     audio = post.find(["audio", "source"], src=True)
     remove_furniture(body_node)
-    episode_match = EPISODE_TITLE.search(title or "")
-    kind = "episode" if episode_match else "article"
-    body = body_segments(path, blocks_of(body_node, url), "show_notes" if kind == "episode" else "section")
+    episode = title_episode(title)
+    kind = "episode" if episode is not None else "article"
+    body = post_body(path, blocks_of(body_node, url), "show_notes" if kind == "episode" else "section")
     if not title or not body.segments:
         warnings.warn(IngestWarning(f"{path}{f', line {line}' if line else ''}: a post without "
                                     f"{'a title' if not title else 'text'} was skipped"))
         return None
-    episode = int(episode_match.group(1)) if episode_match else None
-    doc = Document(f"episode-{episode}" if episode else slugify(title), kind, title, path, episode=episode,
+    doc = Document(document_id(episode, title), kind, title, path, episode=episode,
                    url=url, published=published, line=line)
     doc.segments, doc.resources, doc.tags = body.segments, body.resources, [t for t in tags if t]
     doc.listen_url = body.listen_url

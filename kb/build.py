@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ingest import audio, load_sources
-from ingest.model import Document, IngestError
+from ingest.errors import IngestError
+from ingest.model import Document
+from ingest.sources import load_sources
 
 from .chunking import Chunk, chunk_documents
 from .store import atomic_database, write_full_text, write_passages, write_postings
 from .analysis import terms
+from .audio.transcribe import transcriber
 from .tfidf import Counts, build_index, chunk_lengths, count_terms, merge_counts
 from .topics import Topic, assign_topics, load_taxonomy
 
@@ -45,11 +47,7 @@ def build_kb(sources: list[str | Path], db_path: str | Path, topics_path: str | 
     began = time.perf_counter()
     say = progress or (lambda message: None)
     taxonomy = load_taxonomy(topics_path)
-    audio.report = say  # a long transcription reports how far it is
-    try:
-        documents = load_sources(sources, on_file=lambda path: say(f"Reading {path}"))
-    finally:
-        audio.report = None
+    documents = load_sources(sources, on_file=lambda path: say(f"Reading {path}"), transcribe=transcriber(say))
     mark_repeated_boilerplate(documents)
     say(f"Chunking {len(documents)} documents")
     chunks = chunk_documents(documents)

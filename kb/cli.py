@@ -1,4 +1,6 @@
-"""The `kb` command: build, search and serve the knowledge base."""
+"""The `kb` command: build, search, export, transcribe and serve the knowledge base. Each command
+parses its options, calls one library function and reports; every KBError becomes one
+`Error: ...` line and exit status 1."""
 from __future__ import annotations
 
 import json
@@ -12,29 +14,39 @@ from typing import TYPE_CHECKING
 import click
 import yaml
 
-from ingest.model import IngestError, IngestWarning
+from ingest.errors import IngestWarning, KBError
 
+from .audio.options import DEFAULT_ENGINE, ENGINES
 from .chunking import CHUNK_KINDS
-from .digest import FORMATS, render_export
-from .export import ExportError, ExportOptions, parse_date, parse_episodes
-from .facets import Filters
-from .search import Query, SearchError, knowledge_base, query_stems, snippet_parts
-from .topics import TaxonomyError
-from .transcribe import DEFAULT_ENGINE, ENGINES, EngineError, TranscribeOptions, default_prompt, transcribe_files
+from .export.renderers import FORMATS
+from .paths import bundled
+from .progress import FileProgress
 
 if TYPE_CHECKING:
     from .build import BuildSummary
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "kb.db"
 
 
-def project_file(name: str) -> str:
-    """`name` in the current folder if it is there, else the copy beside the package."""
-    return name if Path(name).exists() else str(PROJECT_ROOT / name)
+class KBGroup(click.Group):
+    """Commands whose KBErrors (bad input the user can fix) end as one clean error line."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KBError as exc:
+            raise click.ClickException(str(exc)) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def db_option(help_text: str):
+    """The --db option every command shares."""
+    return click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False), help=help_text)
+
+
+silent_option = click.option("--silent", is_flag=True, help="Print nothing but errors")
+
+
+@click.group(cls=KBGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="need-to-know-kb")
 def cli():
     """Need to Know KB: search the CIAOPS Need to Know podcast and partner write-ups."""
@@ -42,16 +54,16 @@ def cli():
 
 @cli.command()
 @click.argument("sources", nargs=-1, type=click.Path())
-@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False), help="Database to write")
+@db_option("Database to write")
 @click.option("--topics", "topics_path", type=click.Path(dir_okay=False),
               help="Taxonomy YAML  [default: topics.yml here, else the bundled one]")
-@click.option("--silent", is_flag=True, help="Print nothing but errors")
+@silent_option
 def build(sources, db, topics_path, silent):
-    """Build kb.db from sources (files or folders; default: the bundled corpus/).
+    """Build kb.db from sources (files, folders or URLs; default: the bundled corpus/).
 
-    Example: kb build corpus/ --db kb.db
+    Example: kb build corpus/ feed.xml --db kb.db
     """
-    summary = run_build(list(sources) or [project_file("corpus")], db, topics_path, silent)
+    summary = run_build(list(sources) or [str(bundled("corpus"))], db, topics_path, silent)
     if not silent:
         click.echo(f"Built {db}: {summary}")
 
@@ -64,8 +76,8 @@ def run_build(sources: list[str], db: str, topics_path: str | None, silent: bool
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", IngestWarning)
         try:
-            summary = build_kb(sources, db, topics_path or project_file("topics.yml"), progress)
-        except (IngestError, TaxonomyError) as exc:
+            summary = build_kb(sources, db, topics_path or bundled("topics.yml"), progress)
+        except KBError as exc:
             raise click.ClickException(f"{exc}\n{db} was left as it was.")
         except OSError as exc:  # the database folder is missing, read-only or full
             raise click.ClickException(f"cannot write {db}: {exc.strerror or exc}")
@@ -76,7 +88,7 @@ def run_build(sources: list[str], db: str, topics_path: str | None, silent: bool
 
 @cli.command()
 @click.argument("query")
-@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False), help="Database to search")
+@db_option("Database to search")
 @click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many results")
 @click.option("--offset", default=0, type=click.IntRange(0), help="Skip this many results (paging)")
 @click.option("-t", "--topic", "topics", multiple=True, help="Only chunks on this topic (name or id; repeatable)")
@@ -87,12 +99,12 @@ def search(query, db, limit, offset, topics, kind, as_json):
 
     Example: kb search "F1 price per user" --limit 3
     """
-    try:
-        kb = knowledge_base(db)
-        filters = Filters(topic=tuple(topics), kind=(kind,) if kind else ())
-        results = kb.search(Query(query, limit, offset, filters))
-    except SearchError as exc:
-        raise click.ClickException(str(exc))
+    from .output import format_result
+    from .query import query_stems
+    from .search import knowledge_base
+
+    kb = knowledge_base(db)
+    results = kb.search(query, limit, offset, topic=topics, kind=(kind,) if kind else ())
     searched = kb.corrected(query)
     if searched != query:  # on stderr with --json, which stays a plain list of results
         click.echo(f"Showing results for {searched!r}.", err=as_json)
@@ -106,23 +118,8 @@ def search(query, db, limit, offset, topics, kind, as_json):
         click.echo(format_result(rank, r, stems))
 
 
-def format_result(rank: int, r: dict, stems: set[str]) -> str:
-    where = [f"Episode {r['episode']}" if r["episode"] else None, r["speaker"],
-             (("~" if r["start_estimated"] else "") + r["time"]) if r["time"] else None,
-             r["heading"] if not r["speaker"] else None]
-    head = click.style(f"{rank}. {r['title']}", bold=True)
-    meta = " · ".join(w for w in where if w)
-    text = " ".join(click.style(w, bold=True, fg="yellow") if hit else w for w, hit in snippet_parts(r["text"], stems))
-    lines = [head + (f"  [{meta}]" if meta else ""), f"   {text}"]
-    if r["topics"]:
-        lines.append(f"   topics: {', '.join(r['topics'])}")
-    if r["url"]:
-        lines.append(f"   {r['url']}")
-    return "\n".join(lines) + "\n"
-
-
 @cli.command()
-@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False), help="Database to read")
+@db_option("Database to read")
 @click.option("-t", "--topic", "topics", multiple=True, help="Items on this topic (name or id; repeatable: any of them)")
 @click.option("--since", help="Items published on or after this date (YYYY-MM-DD or YYYY-MM)")
 @click.option("--until", help="Items published on or before this date (YYYY-MM-DD or YYYY-MM)")
@@ -137,17 +134,18 @@ def export(db, topics, since, until, episodes, query, highlights, fmt, output):
 
     Example: kb export --topic MFA --since 2020-01 --format markdown -o mfa.md
     """
-    try:
-        options = ExportOptions(
-            topics=tuple(topics), since=parse_date(since, "--since") if since else None,
-            until=parse_date(until, "--until") if until else None,
-            episodes=parse_episodes(episodes) if episodes else None, query=query, highlights=highlights,
-            filters={k: v for k, v in (("topics", list(topics)), ("since", since), ("until", until),
-                                       ("episodes", episodes), ("query", query)) if v},
-        )
-        text, count = render_export(knowledge_base(db), options, fmt)
-    except (ExportError, SearchError) as exc:
-        raise click.ClickException(str(exc))
+    from .export.renderers import render_export
+    from .export.selection import ExportOptions, parse_date, parse_episodes
+    from .search import knowledge_base
+
+    options = ExportOptions(
+        topics=tuple(topics), since=parse_date(since, "--since") if since else None,
+        until=parse_date(until, "--until") if until else None,
+        episodes=parse_episodes(episodes) if episodes else None, query=query, highlights=highlights,
+        filters={k: v for k, v in (("topics", list(topics)), ("since", since), ("until", until),
+                                   ("episodes", episodes), ("query", query)) if v},
+    )
+    text, count = render_export(knowledge_base(db), options, fmt)
     if count == 0:
         click.echo("No items matched; the export is empty.", err=True)
     if output:
@@ -169,20 +167,22 @@ def export(db, topics, since, until, episodes, query, highlights, fmt, output):
 @click.option("--vocabulary/--no-vocabulary", default=None,
               help="Prompt with the taxonomy's terms (MFA, PSTN, Intune...)  [default: with faster-whisper only]")
 @click.option("--force", is_flag=True, help="Transcribe again, even when the cache holds a transcript")
-@click.option("--silent", is_flag=True, help="Print nothing but errors")
+@silent_option
 def transcribe(audio, engine, model, language, out, vocabulary, force, silent):
     """Transcribe audio with word timestamps, offline and cached, ready for kb build.
 
     Example: kb transcribe episode-312.mp3 --engine whisper-timestamped --out transcripts/
     """
+    from .audio.options import TranscribeOptions
+    from .audio.transcribe import transcribe_files
+    from .audio.vocabulary import default_prompt
+
     prompt = default_prompt("faster-whisper" if vocabulary else engine) if vocabulary is not False else None
     options = TranscribeOptions(engine=engine, model=model, language=None if language == "auto" else language,
                                 prompt=prompt, use_cache=not force)
     bar = FileProgress(silent)
     try:
         results = transcribe_files(audio, options, out, on_file=bar.start, progress=bar.update)
-    except EngineError as exc:
-        raise click.ClickException(str(exc))
     finally:
         bar.close()
     failed = [r for r in results if r.error]
@@ -198,35 +198,8 @@ def transcribe(audio, engine, model, language, out, vocabulary, force, silent):
                                    "the others were written")
 
 
-class FileProgress:
-    """'[1/3] episode-312.mp3' per file, and a bar over the seconds of a long one, on stderr."""
-
-    def __init__(self, silent: bool):
-        self.silent, self.bar, self.done = silent, None, 0
-
-    def start(self, path: Path, n: int, total: int) -> None:
-        self.close()
-        if not self.silent:
-            click.echo(f"[{n}/{total}] {path}", err=True)
-
-    def update(self, seconds: float, total: float) -> None:
-        if self.silent:
-            return
-        if self.bar is None:
-            self.bar = click.progressbar(length=max(1, int(total)), label="  transcribing", file=sys.stderr,
-                                         show_eta=True)
-            self.bar.__enter__()
-        self.bar.update(int(seconds) - self.done)
-        self.done = int(seconds)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-        self.bar, self.done = None, 0
-
-
 @cli.command()
-@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False), help="Database to serve")
+@db_option("Database to serve")
 @click.option("-p", "--port", default=8001, show_default=True, type=click.IntRange(0, 65535), help="Port")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Host to listen on")
 @click.option("--metadata", type=click.Path(exists=True, dir_okay=False),
@@ -238,8 +211,8 @@ def serve(db, port, host, metadata):
     """
     if not Path(db).exists():
         click.echo(f"{db} not found: building it from the bundled corpus first", err=True)
-        run_build([project_file("corpus")], db, None, silent=False)
-    meta_path = metadata_for(db, metadata or project_file("metadata.yml"))
+        run_build([str(bundled("corpus"))], db, None, silent=False)
+    meta_path = metadata_for(db, metadata or str(bundled("metadata.yml")))
     command = [sys.executable, "-m", "datasette", "serve", "-i", db, "-m", meta_path,
                "-p", str(port), "-h", host]
     click.echo(f"Serving {db} at http://{host}:{port}/ (Ctrl+C stops it)", err=True)
@@ -259,3 +232,7 @@ def metadata_for(db: str, metadata_path: str) -> str:
     with os.fdopen(fd, "w") as f:
         json.dump(data, f)
     return path
+
+
+if __name__ == "__main__":
+    cli()

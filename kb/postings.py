@@ -1,15 +1,26 @@
-"""The packed postings format of the terms table, and the query's TF-IDF vector: what search
-needs of the index, without the build's scientific stack (scipy and scikit-learn load slowly)."""
+"""The packed postings format of the terms table: one row per term with its chunk ids (int32),
+TF-IDF weights (float32) and counts (uint16) as little-endian blobs. What search needs of the
+index, without the build's scientific stack (scipy and scikit-learn load slowly)."""
 from __future__ import annotations
 
-import math
-from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 
 ID_DTYPE = np.dtype("<i4")
 WEIGHT_DTYPE = np.dtype("<f4")
 COUNT_DTYPE = np.dtype("<u2")
+
+
+@dataclass
+class Postings:
+    """One term's postings as read for search."""
+
+    idf: float
+    df: int
+    chunk_ids: np.ndarray
+    weights: np.ndarray  # L2-normalised TF-IDF, for the cosine
+    bm25: np.ndarray  # the term's BM25 contribution to each chunk
 
 
 def pack(array: np.ndarray, dtype: np.dtype) -> bytes:
@@ -26,14 +37,3 @@ def unpack_weights(blob: bytes) -> np.ndarray:
 
 def unpack_counts(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype=COUNT_DTYPE)
-
-
-def query_weights(query_terms: list[str], idf: dict[str, float], boosts: dict[str, float] | None = None) -> dict[str, float]:
-    """The query's TF-IDF vector, weighted as the chunks are (sublinear tf, L2 norm).
-
-    Terms missing from the index are dropped; `boosts` scales some terms (expansions count less).
-    """
-    counts = Counter(t for t in query_terms if t in idf)
-    weights = {t: (1 + math.log(c)) * idf[t] * (boosts or {}).get(t, 1.0) for t, c in counts.items()}
-    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-    return {t: w / norm for t, w in weights.items()}

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -14,55 +12,12 @@ from sqlite_utils.db import quote_identifier
 
 from ingest.model import Document
 
+from .atomic import replacing
 from .chunking import Chunk
+from .schema import INDEXES, SCHEMA_VERSION, TABLES
 from .tfidf import TfidfIndex
 from .timecode import mmss
 from .topics import Topic
-
-SCHEMA_VERSION = 1
-TABLES = {
-    "documents": dict(columns={
-        "id": str, "kind": str, "title": str, "episode": int, "published": str, "year": int,
-        "url": str, "audio_url": str, "source": str, "line": int, "content_hash": str,
-        "description": str, "topics": str, "chunk_count": int, "resource_count": int,
-        "listen_url": str, "audio_type": str, "duration_seconds": int, "tags": str, "transcript_url": str,
-        "format": str, "sources": str,
-    }, pk="id"),
-    "chunks": dict(columns={
-        "id": int, "document_id": str, "kind": str, "ordinal": int, "heading": str, "speaker": str,
-        "start": float, "end": float, "start_estimated": int, "time": str, "text": str,
-        "word_count": int, "term_count": int, "topics": str, "url": str,
-    }, pk="id", foreign_keys=[("document_id", "documents", "id")]),
-    "resources": dict(columns={
-        "id": int, "document_id": str, "ordinal": int, "kind": str, "label": str, "url": str,
-    }, pk="id", foreign_keys=[("document_id", "documents", "id")]),
-    "topics": dict(columns={
-        "id": str, "name": str, "description": str, "aliases": str, "patterns": str,
-        "chunk_count": int, "document_count": int,
-    }, pk="id"),
-    "chunk_topics": dict(columns={"chunk_id": int, "topic_id": str}, pk=("chunk_id", "topic_id"),
-                         foreign_keys=[("chunk_id", "chunks", "id"), ("topic_id", "topics", "id")]),
-    "terms": dict(columns={"id": int, "term": str, "df": int, "idf": float, "chunk_ids": bytes, "weights": bytes,
-                           "counts": bytes},
-                  pk="id"),
-    "chunk_keywords": dict(columns={"chunk_id": int, "term": str, "weight": float, "rank": int},
-                           pk=("chunk_id", "rank"), foreign_keys=[("chunk_id", "chunks", "id")]),
-    "words": dict(columns={"id": int, "chunk_id": int, "word": str, "start": float, "end": float,
-                           "confidence": float}, pk="id", foreign_keys=[("chunk_id", "chunks", "id")]),
-    "kb_meta": dict(columns={"key": str, "value": str}, pk="key"),
-}
-INDEXES = [
-    ("chunks", ["document_id"]), ("chunks", ["kind"]), ("chunks", ["speaker"]),
-    ("resources", ["document_id"]), ("chunk_topics", ["topic_id"]), ("terms", ["term"]),
-    ("words", ["chunk_id"]), ("documents", ["episode"]),
-]
-
-
-def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create every table and index that is missing; safe to call on an existing kb.db."""
-    ensure_tables(db)
-    ensure_indexes(db)
-
 
 def ensure_tables(db: sqlite_utils.Database) -> None:
     for name, spec in TABLES.items():
@@ -79,43 +34,20 @@ def ensure_indexes(db: sqlite_utils.Database) -> None:
         db[table].create_index(columns, if_not_exists=True, unique=(table == "terms"))
 
 
-def current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 @contextmanager
 def atomic_database(path: str | Path) -> Iterator[sqlite_utils.Database]:
     """A new database in a temporary file beside `path`, renamed over it only on success."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    # The build writes the full-text index from a second thread while the first computes TF-IDF.
-    db = sqlite_utils.Database(sqlite3.connect(tmp, check_same_thread=False))
-    # The file is thrown away if anything fails, so durability is only needed at the rename.
-    db.execute("pragma synchronous = off")
-    db.execute("pragma journal_mode = memory")
-    try:
-        yield db
-        db.conn.commit()
-        db.close()
-        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes it private; kb.db is for sharing
-        os.replace(tmp, path)
-    except BaseException:
-        db.close()
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_kb(db: sqlite_utils.Database, documents: list[Document], chunks: list[Chunk],
-             topics: list[Topic], index: TfidfIndex, doc_info: dict[str, dict]) -> None:
-    """Write every table of a fresh kb.db. `chunks` carry their final ids in order, from 1.
-    (The build runs the same three steps, the full-text index beside the TF-IDF sums.)"""
-    write_passages(db, documents, chunks, topics, index.term_counts, doc_info)
-    write_full_text(db)
-    write_postings(db, index, chunks)
+    with replacing(path) as tmp:
+        # The build writes the full-text index from a second thread while the first computes TF-IDF.
+        db = sqlite_utils.Database(sqlite3.connect(tmp, check_same_thread=False))
+        # The file is thrown away if anything fails, so durability is only needed at the rename.
+        db.execute("pragma synchronous = off")
+        db.execute("pragma journal_mode = memory")
+        try:
+            yield db
+            db.conn.commit()
+        finally:
+            db.close()
 
 
 def write_passages(db: sqlite_utils.Database, documents: list[Document], chunks: list[Chunk],

@@ -13,10 +13,13 @@ from pathlib import Path
 
 import yaml
 
+from ingest.errors import KBError
+from ingest.model import slugify
+
 from .analysis import BRITISH_TO_AMERICAN, Memo, american, fold, lowered
 
 
-class TaxonomyError(ValueError):
+class TaxonomyError(KBError, ValueError):
     """topics.yml is missing, is not valid YAML, or a topic in it is malformed."""
 
 
@@ -166,8 +169,6 @@ def load_taxonomy(path: str | Path) -> list[Topic]:
 
 
 def topics_from_entries(entries: list, path: str = "topics") -> list[Topic]:
-    from ingest.model import slugify  # here: the ingest package loads every parser, which search never needs
-
     topics, seen = [], set()
     for number, entry in enumerate(entries, 1):
         if not isinstance(entry, dict) or not str(entry.get("name") or "").strip():
@@ -366,8 +367,6 @@ def assign_topics(text: str, topics: list[Topic]) -> list[str]:
 
 def resolve_topic(value: str, topics: list[Topic]) -> Topic | None:
     """A topic by id or name, case-insensitive ('f1-f3-licensing' or 'F1/F3 licensing')."""
-    from ingest.model import slugify
-
     wanted, slug = value.strip().lower(), slugify(value)
     for topic in topics:
         if wanted == topic.name.lower() or slug == topic.id:

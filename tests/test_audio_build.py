@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from kb import transcribe as tr
+from kb.audio import transcribe as tr
+from kb.audio.options import EngineError
 from kb.cli import cli
 from kb.search import search
 from speech import require_audio, seconds, silence, speak, write_mp3, write_wav
@@ -132,7 +133,7 @@ def test_bad_audio_is_skipped_with_a_warning_and_the_rest_is_built(episode, tmp_
 
 def test_a_missing_engine_is_a_clean_build_error(episode, tmp_path, monkeypatch):
     def missing(*args, **kwargs):
-        raise tr.EngineError("faster-whisper is not installed: pip install -e '.[audio]'")
+        raise EngineError("faster-whisper is not installed: pip install -e '.[audio]'")
 
     monkeypatch.setattr(tr, "load_engine", missing)
     db, result = build(tmp_path, episode[0])

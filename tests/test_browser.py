@@ -101,11 +101,11 @@ def test_search_facet_and_time_link(page, server, tmp_path):
     page.goto(f"{server}/")
     page.click("details.nav-menu summary")
     page.click("details.nav-menu a:text-is('Search the podcast')")
-    page.wait_for_url(f"{server}/-/search")
+    page.wait_for_url(f"{server}/-/kb-search")
 
     page.fill("form.kb-search input[name=q]", "F1 license price per user")
     page.press("form.kb-search input[name=q]", "Enter")
-    page.wait_for_url("**/-/search?q=*")
+    page.wait_for_url("**/-/kb-search?q=*")
     assert query_of(page.url) == [("q", "F1 license price per user")]
     results = page.locator("ol.kb-results > li.kb-result")
     assert results.count() == 20
@@ -123,7 +123,7 @@ def test_search_facet_and_time_link(page, server, tmp_path):
     assert results.count() == count
     assert set(results.locator(".kb-speaker").all_inner_texts()) == {"Brenton Johnson"}
     assert page.locator(".kb-selected .kb-chip").inner_text().startswith("speaker: Brenton Johnson")
-    with urllib.request.urlopen(page.url.replace("/-/search?", "/-/search.json?")) as response:
+    with urllib.request.urlopen(page.url.replace("/-/kb-search?", "/-/kb-search.json?")) as response:
         data = json.load(response)
     assert [r["chunk_id"] for r in data["results"]] == [
         int(i) for i in results.evaluate_all("items => items.map(i => i.dataset.chunkId)")]
@@ -142,13 +142,13 @@ def test_search_facet_and_time_link(page, server, tmp_path):
 
 
 def test_clear_filters_and_pages(page, server):
-    page.goto(f"{server}/-/search?q=teams&topic=Teams&kind=transcript")
+    page.goto(f"{server}/-/kb-search?q=teams&topic=Teams&kind=transcript")
     results = page.locator("ol.kb-results > li.kb-result")
     assert results.count() > 0
     for item in results.all():
         assert "Teams" in item.locator(".kb-topics").inner_text()
     page.click("a.kb-clear")
-    page.wait_for_url(f"{server}/-/search?q=teams")
+    page.wait_for_url(f"{server}/-/kb-search?q=teams")
     assert page.locator("h3.kb-count").inner_text().startswith("results 1–20 of 85")
     page.click("a[rel=next]")
     page.wait_for_url("**page=2")

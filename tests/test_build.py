@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 import sqlite_utils
 
-from ingest.model import IngestError
+from ingest.errors import IngestError
 from kb.build import build_kb
 
 from conftest import CORPUS, TOPICS

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-import ingest
+import ingest.sources
 from ingest.model import Document, Segment
 from kb.chunking import BODY_KINDS, chunk_document, chunk_documents, run_key
 
@@ -23,7 +23,7 @@ def norm(text):
 
 @pytest.fixture(scope="module")
 def docs():
-    return {doc.id: doc for doc in ingest.load_sources([CORPUS])}
+    return {doc.id: doc for doc in ingest.sources.load_sources([CORPUS])}
 
 
 @pytest.fixture(scope="module")
@@ -186,5 +186,8 @@ def test_long_turn_before_a_turn_with_the_same_stamp():
     doc = Document("episode-9", "episode", "Episode 9", "test", segments=[
         Segment("transcript", text, speaker="Robert Crane", start=600, end=600),
         Segment("transcript", "Yes.", speaker="Jane Citizen", start=600)])
-    for c in chunk_document(doc):
-        assert c.end is None or c.end >= c.start, (c.speaker, c.start, c.end)
+    chunks = chunk_document(doc)
+    assert [c.speaker for c in chunks][-1] == "Jane Citizen" and len(chunks) >= 3  # 600 words, then "Yes."
+    assert norm(" ".join(c.text for c in chunks)) == norm(text + " Yes.")
+    for c in chunks:
+        assert c.start is not None and (c.end is None or c.end >= c.start), (c.speaker, c.start, c.end)

@@ -1,11 +1,14 @@
 """The kb command as a user runs it: exit codes, output, and the exact errors for bad input."""
 import json
+import shutil
+import sqlite3
 
 import pytest
 from click.testing import CliRunner
 
 from kb import cli as cli_module
 from kb.cli import cli
+from kb.schema import SCHEMA_VERSION
 
 from conftest import CORPUS
 
@@ -131,6 +134,17 @@ def test_search_not_a_kb_db(runner, tmp_path):
     result = runner.invoke(cli, ["search", "mfa", "--db", str(other)])
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: {other}: not a kb.db built by 'kb build'")
+
+
+def test_search_kb_db_of_another_version(runner, corpus_db, tmp_path):
+    old = tmp_path / "old.db"
+    shutil.copy(corpus_db, old)
+    with sqlite3.connect(old) as conn:
+        conn.execute("update kb_meta set value = '0' where key = 'schema_version'")
+    result = runner.invoke(cli, ["search", "mfa", "--db", str(old)])
+    assert result.exit_code == 1
+    assert result.output == (f"Error: {old}: built by another version of kb (schema 0, this one reads "
+                             f"{SCHEMA_VERSION}); run 'kb build' again\n")
 
 
 def test_serve_builds_missing_db_then_runs_datasette(runner, tmp_path, monkeypatch):

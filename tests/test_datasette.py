@@ -22,7 +22,14 @@ async def get_json(ds, path):
 
 async def test_plugin_installed(ds):
     plugins = await get_json(ds, "/-/plugins.json")
-    assert any(p["name"] == "need-to-know-kb" and "prepare_connection" in p["hooks"] for p in plugins)
+    [ours] = [p for p in plugins if p["name"] == "need-to-know-kb"]
+    assert {"prepare_connection", "register_routes", "menu_links"} <= set(ours["hooks"])
+    assert ours["templates"] is True  # a package with templates/ beside it: Datasette finds them itself
+
+
+async def test_old_search_address_redirects(ds):
+    response = await ds.client.get("/-/search?q=GDAP&topic=MFA")
+    assert response.status_code == 302 and response.headers["location"] == "/-/kb-search?q=GDAP&topic=MFA"
 
 
 async def test_home_page_title(ds):

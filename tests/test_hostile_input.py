@@ -13,9 +13,9 @@ from datasette.app import Datasette
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import ingest
+import ingest.sources
 from ingest import blog_dump, feed, json_transcript, otter_text, srt, webvtt, wordpress
-from ingest.model import IngestError, IngestWarning
+from ingest.errors import IngestError, IngestWarning
 from kb.build import build_kb
 from kb.cli import cli
 
@@ -28,7 +28,7 @@ MIXED = Path(__file__).parent / "fixtures" / "mixed"
 def load(path):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        docs = ingest.load_sources([path])
+        docs = ingest.sources.load_sources([path])
     return docs, [str(w.message) for w in caught if issubclass(w.category, IngestWarning)]
 
 
@@ -43,7 +43,7 @@ def load(path):
 ])
 def test_clear_errors_name_file_and_line(name, message):
     with pytest.raises(IngestError) as exc:
-        ingest.load_sources([HOSTILE / name])
+        ingest.sources.load_sources([HOSTILE / name])
     assert str(exc.value).startswith(f"{HOSTILE / name}, {message}")
 
 
@@ -94,17 +94,17 @@ def test_encodings(name, expected, warned):
 def test_utf16_and_mojibake_in_a_transcript(tmp_path):
     path = tmp_path / "e5.vtt"
     path.write_bytes("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Tim O’Neill>It’s “fine”\n".encode("utf-16"))
-    [doc] = ingest.parse_file(path)
+    [doc] = ingest.sources.parse_file(path)
     assert (doc.segments[0].speaker, doc.segments[0].text) == ("Tim O’Neill", "It’s “fine”")
     path.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nItâ€™s â€œfineâ€\x9d cafÃ©\n", encoding="utf-8")
-    assert ingest.parse_file(path)[0].segments[0].text == "It’s “fine” café"
+    assert ingest.sources.parse_file(path)[0].segments[0].text == "It’s “fine” café"
 
 
 def test_plain_text_dump_still_requires_utf8(tmp_path):
     path = tmp_path / "dump.txt"
     path.write_bytes("Title Line\n\nok\ncaf\xe9 here\n".encode("latin-1"))
     with pytest.raises(IngestError) as exc:
-        ingest.parse_file(path)
+        ingest.sources.parse_file(path)
     assert str(exc.value) == f"{path}, line 4: not valid UTF-8 text; save the file as UTF-8"
 
 
@@ -133,7 +133,7 @@ def test_deeply_nested_json_is_an_error(tmp_path):
     path = tmp_path / "deep.json"
     path.write_bytes(b"[" * 100_000 + b"]" * 100_000)
     with pytest.raises(IngestError) as exc:
-        ingest.parse_file(path)
+        ingest.sources.parse_file(path)
     assert str(exc.value) == f"{path}, line 1: not a transcript: JSON nested too deeply"
 
 
@@ -144,7 +144,7 @@ def test_50_mb_file_is_refused_before_it_is_read(tmp_path):
         f.truncate(50 * 1024 * 1024)
     began = time.perf_counter()
     with pytest.raises(IngestError) as exc:
-        ingest.load_sources([path])
+        ingest.sources.load_sources([path])
     assert str(exc.value) == f"{path}: file is too large: 50 MB (a source may hold at most 32 MB)"
     assert time.perf_counter() - began < 2
 
@@ -153,7 +153,7 @@ def test_binary_file_named_like_a_transcript(tmp_path):
     path = tmp_path / "e1.vtt"
     path.write_bytes(bytes(range(256)) * 20)
     with pytest.raises(IngestError) as exc:
-        ingest.parse_file(path)
+        ingest.sources.parse_file(path)
     assert str(exc.value) == f"{path}: binary file, not text (it contains NUL bytes)"
 
 
@@ -217,7 +217,7 @@ def test_any_bytes_parse_or_raise_ingest_error(data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            docs = ingest.parse_bytes("source.bin", data)
+            docs = ingest.sources.parse_bytes("source.bin", data)
         except IngestError as exc:
             assert exc.path == "source.bin"
             return
@@ -233,6 +233,6 @@ def test_only_web_urls_are_kept(tmp_path):
                     "<description>&lt;a href='javascript:alert(3)'&gt;click&lt;/a&gt; and "
                     "&lt;a href='https://ok.example/'&gt;fine&lt;/a&gt;</description></item></channel></rss>",
                     encoding="utf-8")
-    [doc] = ingest.parse_file(path)
+    [doc] = ingest.sources.parse_file(path)
     assert (doc.url, doc.listen_url, doc.audio_url, doc.transcript_urls) == (None, None, None, [])
     assert [(r.label, r.url) for r in doc.resources] == [("fine", "https://ok.example/")]

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-import ingest
-from ingest.model import IngestError, parse_timestamp
+import ingest.sources
+from ingest.errors import IngestError
+from ingest.model import parse_timestamp
 from ingest.otter import turn_header
 
 CORPUS = Path(__file__).parent.parent / "corpus"
@@ -13,7 +14,7 @@ CORPUS = Path(__file__).parent.parent / "corpus"
 
 @pytest.fixture(scope="module")
 def docs():
-    return {doc.id: doc for doc in ingest.load_sources([CORPUS])}
+    return {doc.id: doc for doc in ingest.sources.load_sources([CORPUS])}
 
 
 def turn_at(doc, start):
@@ -186,7 +187,7 @@ Shared mailboxes pile up in every tenant, and without a named owner nobody knows
 def test_other_dump_split_into_posts(tmp_path):
     path = tmp_path / "dump.txt"
     path.write_text(OTHER_DUMP, encoding="utf-8")
-    docs = ingest.parse_file(path)
+    docs = ingest.sources.parse_file(path)
     assert [(d.kind, d.title) for d in docs] == [
         ("episode", "Need to Know podcast–Episode 301"),
         ("article", "Planning a Tenant Migration Without Downtime"),
@@ -209,7 +210,7 @@ def test_numbered_otter_speakers(tmp_path):
     path = tmp_path / "dump.txt"
     path.write_text("Need to Know podcast–Episode 310\n\nShort notes about meeting rooms.\n\nTranscription\n\n"
                     "Speaker 1  0:05\nWelcome to the show.\n\nSpeaker 2  0:40\nThanks for having me.\n", encoding="utf-8")
-    turns = [(s.speaker, s.start) for s in ingest.parse_file(path)[0].segments if s.kind == "transcript"]
+    turns = [(s.speaker, s.start) for s in ingest.sources.parse_file(path)[0].segments if s.kind == "transcript"]
     assert turns == [("Speaker 1", 5), ("Speaker 2", 40)]
 
 
@@ -219,7 +220,7 @@ def test_turn_paragraph_that_looks_like_a_title(tmp_path):
                     "Robert Crane  1:10\nSo the next thing I wanted to bring up was\n\n\nMicrosoft Teams Rooms\n\n\n"
                     "and what they cost for a small business with only one or two meeting rooms and no audio visual staff.\n\n\n"
                     "Jane Citizen  2:00\nThey are cheaper than people think.\n", encoding="utf-8")
-    docs = ingest.parse_file(path)
+    docs = ingest.sources.parse_file(path)
     assert [d.id for d in docs] == ["episode-311"]
     assert [(s.speaker, s.start) for s in docs[0].segments if s.speaker] == [("Robert Crane", 70), ("Jane Citizen", 120)]
 
@@ -252,21 +253,21 @@ def test_bad_files(tmp_path, name, content, message):
     path.write_bytes(content)
     sep = ", " if message.startswith("line") else ": "
     with pytest.raises(IngestError) as exc:
-        ingest.load_sources([path])
+        ingest.sources.load_sources([path])
     assert str(exc.value) == f"{path}{sep}{message}"
     with pytest.raises(IngestError) as again:
-        ingest.parse_file(path)
+        ingest.sources.parse_file(path)
     assert str(again.value) == str(exc.value)
 
 
 def test_missing_path_and_empty_folder(tmp_path):
     with pytest.raises(IngestError) as exc:
-        ingest.load_sources([tmp_path / "nope.txt"])
+        ingest.sources.load_sources([tmp_path / "nope.txt"])
     assert str(exc.value) == f"{tmp_path / 'nope.txt'}: no such file or folder"
     (tmp_path / "dumps").mkdir()
     (tmp_path / "dumps" / ".DS_Store").write_bytes(b"x")
     with pytest.raises(IngestError) as exc:
-        ingest.load_sources([tmp_path / "dumps"])
+        ingest.sources.load_sources([tmp_path / "dumps"])
     assert str(exc.value) == (f"{tmp_path / 'dumps'}: folder holds no source files "
                               "(.aac, .atom, .flac, .htm, .html, .json, .m4a, .md, .mp3, .oga, .ogg, .opus, .rss, "
                               ".srt, .text, .txt, .vtt, .wav, .webm, .xml, no ending)")
@@ -278,5 +279,5 @@ def test_folder_skips_files_that_are_not_sources(tmp_path):
     (folder / "dump.txt").write_text("Need to Know podcast–Episode 9\n\nA show about Teams calling plans and meetings.\n")
     (folder / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     (folder / ".hidden.txt").write_text("")
-    docs = ingest.load_sources([folder])
+    docs = ingest.sources.load_sources([folder])
     assert [d.id for d in docs] == ["episode-9"]

@@ -6,8 +6,8 @@ import warnings
 import pytest
 from click.testing import CliRunner
 
-import ingest
-from ingest.model import IngestError, IngestWarning
+import ingest.sources
+from ingest.errors import IngestError, IngestWarning
 from ingest.otter import parse_turns
 from kb.build import build_kb
 from kb.cli import cli
@@ -21,7 +21,7 @@ PARAGRAPH = ("Partners should review every admin account in each customer tenant
 def parse(tmp_path, text):
     path = tmp_path / "dump.txt"
     path.write_text(text, encoding="utf-8")
-    return ingest.load_sources([path])
+    return ingest.sources.load_sources([path])
 
 
 def test_title_with_punctuation_over_placeholder(tmp_path):
@@ -117,5 +117,5 @@ def test_kb_db_readable_by_others(tmp_path):
 
 def test_source_path_is_relative_to_the_folder_given(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    docs = ingest.load_sources([CORPUS])
+    docs = ingest.sources.load_sources([CORPUS])
     assert {d.source for d in docs} == {"corpus/need-to-know-dump.txt"}

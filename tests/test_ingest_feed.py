@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-import ingest
+import ingest.sources
 from ingest import feed
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -11,7 +11,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 @pytest.fixture(scope="module")
 def items():
-    return {d.id: d for d in ingest.parse_file(FIXTURES / "mixed" / "feed.xml")}
+    return {d.id: d for d in ingest.sources.parse_file(FIXTURES / "mixed" / "feed.xml")}
 
 
 def test_items(items):
@@ -56,34 +56,35 @@ def write(tmp_path, name, items, extra=""):
     return path
 
 
-def test_transcripts_json_and_vtt_first(tmp_path):
+def test_transcripts_in_the_one_preference_order(tmp_path):
+    # the order kb build fetches them in (ingest.transcript.TRANSCRIPT_PREFERENCE): WebVTT, JSON, SRT
     path = write(tmp_path, "feed.rss", '<item><title>Show #12</title><description>notes</description>'
                  '<podcast:transcript url="https://x.example/12.srt" type="application/x-subrip"/>'
                  '<podcast:transcript url="https://x.example/12.html" type="text/html"/>'
                  '<podcast:transcript url="https://x.example/12.json?a=1&amp;b=2" type="application/json"/>'
                  '<podcast:transcript url="https://x.example/12.vtt" type="text/vtt"/></item>')
-    [item] = ingest.parse_file(path)
+    [item] = ingest.sources.parse_file(path)
     assert item.episode == 12
-    assert item.transcript_urls == ["https://x.example/12.json?a=1&b=2", "https://x.example/12.vtt",
+    assert item.transcript_urls == ["https://x.example/12.vtt", "https://x.example/12.json?a=1&b=2",
                                     "https://x.example/12.srt", "https://x.example/12.html"]
 
 
 def test_feed_saved_as_txt_and_atom(tmp_path):
     path = write(tmp_path, "feed.txt", "<item><title>Episode 7: Intune</title><description>Plain notes.</description></item>")
-    [item] = ingest.parse_file(path)
+    [item] = ingest.sources.parse_file(path)
     assert (item.format, item.id, item.segments[0].text) == ("podcast-feed", "episode-7", "Plain notes.")
     atom = tmp_path / "atom"
     atom.write_text('<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry>'
                     '<title>Episode 9 test</title><link href="https://x.example/9"/><updated>2021-02-03T23:05:06-05:00</updated>'
                     '<content type="html">&lt;p&gt;Notes with &lt;a href="/docs"&gt;a link&lt;/a&gt;&lt;/p&gt;</content>'
                     '</entry></feed>')
-    [entry] = ingest.parse_file(atom)
+    [entry] = ingest.sources.parse_file(atom)
     assert (entry.episode, entry.url, entry.published) == (9, "https://x.example/9", "2021-02-03")
     assert [(r.label, r.url) for r in entry.resources] == [("a link", "https://x.example/docs")]
 
 
 def test_item_without_title_or_notes_is_skipped_with_a_warning(tmp_path):
     path = write(tmp_path, "feed.xml", "<item><guid>a</guid></item>\n<item><title>Episode 3</title></item>")
-    with pytest.warns(ingest.model.IngestWarning, match=r"feed.xml, line 2: an item with no title or description was skipped"):
-        docs = ingest.parse_file(path)
+    with pytest.warns(ingest.errors.IngestWarning, match=r"feed.xml, line 2: an item with no title or description was skipped"):
+        docs = ingest.sources.parse_file(path)
     assert [d.id for d in docs] == ["episode-3"]

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-import ingest
-from ingest.model import IngestWarning, TranscriptParseError
+import ingest.sources
+from ingest.errors import IngestWarning, TranscriptParseError
 from ingest.transcript import episode_from_name, parse_cue_time
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -17,11 +17,11 @@ def turns(doc):
 def parse_text(tmp_path, name, text):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    return ingest.parse_file(path)
+    return ingest.sources.parse_file(path)
 
 
 def test_webvtt_voices_and_times_past_the_hour():
-    [doc] = ingest.parse_file(FIXTURES / "mixed" / "ep301.vtt")
+    [doc] = ingest.sources.parse_file(FIXTURES / "mixed" / "ep301.vtt")
     assert (doc.id, doc.kind, doc.episode, doc.format, doc.title) == ("episode-301", "episode", 301, "webvtt", "Episode 301 transcript")
     assert turns(doc) == [
         ("Robert Crane", 5.0, 14.25, "Welcome to the Need to Know podcast. Today Jane and I talk about backups."),
@@ -42,7 +42,7 @@ def test_webvtt_markup_speaker_prefixes_and_no_voice(tmp_path):
 
 
 def test_srt_speaker_prefixes_carry_on():
-    [doc] = ingest.parse_file(FIXTURES / "mixed" / "ntk-303-transcript.srt")
+    [doc] = ingest.sources.parse_file(FIXTURES / "mixed" / "ntk-303-transcript.srt")
     assert (doc.id, doc.episode, doc.format) == ("episode-303", 303, "srt")
     assert turns(doc) == [
         ("Robert Crane", 1.0, 8.5, "Welcome to episode 303. This week is all about Teams Rooms."),
@@ -58,7 +58,7 @@ def test_srt_without_blank_lines_or_speakers(tmp_path):
 
 
 def test_podcasting_json():
-    [doc] = ingest.parse_file(FIXTURES / "mixed" / "licensing-chat.json")
+    [doc] = ingest.sources.parse_file(FIXTURES / "mixed" / "licensing-chat.json")
     assert (doc.id, doc.episode, doc.format) == ("licensing-chat", None, "json-transcript")
     assert turns(doc)[0] == ("Robert Crane", 0.8, 9.9, "Welcome to a short news episode. "
                              "Microsoft has changed the price of Business Premium.")
@@ -67,14 +67,14 @@ def test_podcasting_json():
 
 
 def test_whisper_json():
-    [doc] = ingest.parse_file(FIXTURES / "whisper-episode-311.json")
+    [doc] = ingest.sources.parse_file(FIXTURES / "whisper-episode-311.json")
     assert (doc.id, doc.episode) == ("episode-311", 311)
     assert turns(doc) == [(None, 0.0, 7.25, "Welcome back to the show. Today we cover Intune."),
                           (None, 3661.0, 3665.5, "And that wraps it up past the hour.")]
 
 
 def test_whisper_timestamped_words_kept():
-    [doc] = ingest.parse_file(FIXTURES / "whisper-timestamped.json")
+    [doc] = ingest.sources.parse_file(FIXTURES / "whisper-timestamped.json")
     assert doc.id == "whisper-timestamped" and doc.title == "whisper timestamped (transcript)"
     first, last = doc.segments
     assert [(w.word, w.start, w.end, w.confidence) for w in first.words] == [
@@ -89,7 +89,7 @@ def test_json_times_as_strings_and_whisperx_speakers(tmp_path):
 
 
 def test_otter_text_file():
-    [doc] = ingest.parse_file(FIXTURES / "otter-episode-312.txt")
+    [doc] = ingest.sources.parse_file(FIXTURES / "otter-episode-312.txt")
     assert (doc.id, doc.title, doc.format) == ("episode-312", "Need to Know podcast–Episode 312", "otter-text")
     assert [(s.speaker, s.start, s.end) for s in doc.segments] == [
         ("Robert Crane", 4, 3598), ("Jane Citizen", 3598, 3760), ("Robert Crane", 3760, None)]

@@ -4,14 +4,14 @@ from pathlib import Path
 
 import pytest
 
-import ingest
+import ingest.sources
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture(scope="module")
 def page():
-    [doc] = ingest.parse_file(FIXTURES / "mixed" / "episode-301.html")
+    [doc] = ingest.sources.parse_file(FIXTURES / "mixed" / "episode-301.html")
     return doc
 
 
@@ -42,7 +42,7 @@ def test_single_post_body_only(page):
 
 
 def test_archive_page_holds_many_posts():
-    docs = ingest.parse_file(FIXTURES / "wordpress-archive.html")
+    docs = ingest.sources.parse_file(FIXTURES / "wordpress-archive.html")
     assert [(d.id, d.kind, d.published, d.url, d.tags) for d in docs] == [
         ("msp-microsoft-partner-mfa-request", "article", "2025-05-09", "https://blog.ciaops.com/2025/05/09/msp-mfa-request/", ["MFA"]),
         ("teams-rooms-costs-for-small-business", "article", "2025-04-02", "https://blog.ciaops.com/2025/04/02/teams-rooms-costs/", []),
@@ -73,7 +73,7 @@ def test_page_without_an_ending_and_without_post_markup(tmp_path):
                     "<p>Transcription</p><p>Robert Crane  0:05<br>Welcome to the show.</p>"
                     "<p>Jane Citizen  1:02:40<br>Thanks, Robert.</p></main>"
                     "<footer>Footer</footer></body></html>", encoding="utf-8")
-    [doc] = ingest.load_sources([path])
+    [doc] = ingest.sources.load_sources([path])
     assert (doc.title, doc.kind, doc.published, doc.tags) == ("Copilot for partners", "article", "2024-03-05", ["Copilot"])
     assert [(s.kind, s.speaker, s.start, s.text) for s in doc.segments] == [
         ("section", None, None, "Copilot is now sold to small businesses through CSP partners."),
@@ -84,4 +84,4 @@ def test_page_without_an_ending_and_without_post_markup(tmp_path):
 
 def test_html_found_in_a_folder_by_its_ending(tmp_path):
     shutil.copy(FIXTURES / "wordpress-archive.html", tmp_path / "security.htm")
-    assert len(ingest.load_sources([tmp_path])) == 2
+    assert len(ingest.sources.load_sources([tmp_path])) == 2

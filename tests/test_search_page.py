@@ -1,4 +1,4 @@
-"""The search page at /-/search and /-/search.json, in process, and the kb_related SQL function."""
+"""The search page at /-/kb-search and /-/kb-search.json, in process, and the kb_related SQL function."""
 import json
 import sqlite3
 from collections import Counter
@@ -14,7 +14,7 @@ from kb.search import knowledge_base
 
 from conftest import METADATA, TOPICS
 
-PRICE = "/-/search?q=F1+license+price+per+user"
+PRICE = "/-/kb-search?q=F1+license+price+per+user"
 EPISODE_234 = "https://ciaops.podbean.com/e/episode-234-tim-oneill/"
 EVIL_DUMP = """Need to Know podcast–Episode 77
 
@@ -76,7 +76,7 @@ async def test_plugin_hooks(ds):
 
 async def test_menu_link_on_home_page(ds):
     page = await soup(ds, "/")
-    link = page.select_one("details.nav-menu a[href='/-/search']")
+    link = page.select_one("details.nav-menu a[href='/-/kb-search']")
     assert link is not None and link.text == "Search the podcast"
 
 
@@ -94,17 +94,17 @@ async def test_page_shows_ranked_results(ds):
     marked = [m.text.lower() for m in first.select(".kb-snippet mark")]
     assert {"prices", "f1", "user"} <= set(marked), marked  # "per" is a stop word
     assert "$4" in first.select_one(".kb-snippet").text
-    assert first.select_one("a.kb-related")["href"] == "/-/search?related=59"
+    assert first.select_one("a.kb-related")["href"] == "/-/kb-search?related=59"
     chip = first.select_one("a.kb-chip")
     assert chip.text == "F1/F3 licensing"
-    assert chip["href"] == "/-/search?q=F1+license+price+per+user&topic=F1%2FF3+licensing"
+    assert chip["href"] == "/-/kb-search?q=F1+license+price+per+user&topic=F1%2FF3+licensing"
 
 
 async def test_json_results_and_facets(ds):
     data = await get_json(ds, PRICE.replace("search", "search.json"))
     assert (data["query"], data["total"], data["offset"], data["limit"], data["page"], data["pages"]) == (
         "F1 license price per user", 96, 0, 20, 1, 5)
-    assert data["next_url"] == "/-/search.json?q=F1+license+price+per+user&page=2" and data["previous_url"] is None
+    assert data["next_url"] == "/-/kb-search.json?q=F1+license+price+per+user&page=2" and data["previous_url"] is None
     top = data["results"][0]
     assert (top["episode"], top["speaker"], top["time"], top["start_estimated"], top["url"]) == (
         234, "Robert Crane", "08:49", False, EPISODE_234)
@@ -114,12 +114,12 @@ async def test_json_results_and_facets(ds):
 
 
 async def all_results(ds, query):
-    """Every result of a query, read page by page through /-/search.json."""
-    first = await get_json(ds, f"/-/search.json?{query}")
+    """Every result of a query, read page by page through /-/kb-search.json."""
+    first = await get_json(ds, f"/-/kb-search.json?{query}")
     results, page = list(first["results"]), 1
     while len(results) < first["total"]:
         page += 1
-        data = await get_json(ds, f"/-/search.json?{query}&page={page}")
+        data = await get_json(ds, f"/-/kb-search.json?{query}&page={page}")
         assert data["total"] == first["total"] and data["results"]
         results += data["results"]
     return first, results
@@ -143,7 +143,7 @@ async def test_facet_counts_cover_the_whole_result_set(ds):
 
 
 async def test_filters_narrow_results(ds):
-    everything = await get_json(ds, "/-/search.json?q=teams")
+    everything = await get_json(ds, "/-/kb-search.json?q=teams")
     counts = {name: {f["value"]: f["count"] for f in facet} for name, facet in everything["facets"].items()}
     teams, transcripts = await all_results(ds, "q=teams&topic=Teams&kind=transcript")
     assert 0 < teams["total"] < counts["topic"]["Teams"]
@@ -152,77 +152,77 @@ async def test_filters_narrow_results(ds):
     both, rows = await all_results(ds, "q=teams&topic=Teams&topic=Azure")  # topics: all of them
     assert 0 < both["total"] < min(counts["topic"]["Teams"], counts["topic"]["Azure"])
     assert all({"Teams", "Azure"} <= set(r["topics"]) for r in rows)
-    kinds = await get_json(ds, "/-/search.json?q=teams&kind=transcript&kind=section")  # other facets: any
+    kinds = await get_json(ds, "/-/kb-search.json?q=teams&kind=transcript&kind=section")  # other facets: any
     assert kinds["total"] == counts["kind"]["transcript"] + counts["kind"]["section"]
-    speaker = await get_json(ds, "/-/search.json?q=teams&speaker=Robert+Crane")
+    speaker = await get_json(ds, "/-/kb-search.json?q=teams&speaker=Robert+Crane")
     assert speaker["total"] == counts["speaker"]["Robert Crane"]
-    by_id = await get_json(ds, "/-/search.json?q=teams&topic=teams")  # a topic by its id
+    by_id = await get_json(ds, "/-/kb-search.json?q=teams&topic=teams")  # a topic by its id
     assert by_id["total"] == counts["topic"]["Teams"] and by_id["filters"] == [{"facet": "topic", "value": "Teams"}]
 
 
 async def test_pagination(ds):
-    one = await get_json(ds, "/-/search.json?q=teams")
-    two = await get_json(ds, "/-/search.json?q=teams&page=2")
+    one = await get_json(ds, "/-/kb-search.json?q=teams")
+    two = await get_json(ds, "/-/kb-search.json?q=teams&page=2")
     assert one["total"] == two["total"] == 85 and two["offset"] == 20
     assert not {r["chunk_id"] for r in one["results"]} & {r["chunk_id"] for r in two["results"]}
-    assert two["previous_url"] == "/-/search.json?q=teams" and two["next_url"].endswith("page=3")
-    page = await soup(ds, "/-/search?q=teams&page=2")
+    assert two["previous_url"] == "/-/kb-search.json?q=teams" and two["next_url"].endswith("page=3")
+    page = await soup(ds, "/-/kb-search?q=teams&page=2")
     assert page.select_one("h3.kb-count").text.split("(")[0].split() == ["results", "21–40", "of", "85"]
-    assert page.select_one("a[rel=prev]")["href"] == "/-/search?q=teams"
-    assert page.select_one("a[rel=next]")["href"] == "/-/search?q=teams&page=3"
+    assert page.select_one("a[rel=prev]")["href"] == "/-/kb-search?q=teams"
+    assert page.select_one("a[rel=next]")["href"] == "/-/kb-search?q=teams&page=3"
     assert page.select_one("ol.kb-results")["start"] == "21"
-    last = await soup(ds, "/-/search?q=teams&page=5")
+    last = await soup(ds, "/-/kb-search?q=teams&page=5")
     assert len(result_items(last)) == 5 and last.select_one("a[rel=next]") is None
 
 
 async def test_facet_links_add_and_remove_filters(ds):
-    page = await soup(ds, "/-/search?q=teams&page=2")
+    page = await soup(ds, "/-/kb-search?q=teams&page=2")
     speaker = next(a for a in page.select("#facet-speaker a") if a.text == "Robert Crane")
-    assert speaker["href"] == "/-/search?q=teams&speaker=Robert+Crane"  # a new filter starts at page 1
+    assert speaker["href"] == "/-/kb-search?q=teams&speaker=Robert+Crane"  # a new filter starts at page 1
     narrowed = await soup(ds, speaker["href"])
     assert {i.select_one(".kb-speaker").text for i in result_items(narrowed)} == {"Robert Crane"}
     assert narrowed.select_one("h3.kb-count").text.split()[3] == "18"
     topic = next(a for a in narrowed.select("#facet-topic a") if a.text == "Teams")
-    assert topic["href"] == "/-/search?q=teams&topic=Teams&speaker=Robert+Crane"  # facet by facet
+    assert topic["href"] == "/-/kb-search?q=teams&topic=Teams&speaker=Robert+Crane"  # facet by facet
     both = await soup(ds, topic["href"])
     removes = {s.text.split("✖")[0]: s.select_one("a.cross")["href"] for s in both.select(".kb-selected .kb-chip")}
-    assert removes == {"speaker: Robert Crane": "/-/search?q=teams&topic=Teams",
-                       "topic: Teams": "/-/search?q=teams&speaker=Robert+Crane"}
-    assert both.select_one("a.kb-clear")["href"] == "/-/search?q=teams"
+    assert removes == {"speaker: Robert Crane": "/-/kb-search?q=teams&topic=Teams",
+                       "topic: Teams": "/-/kb-search?q=teams&speaker=Robert+Crane"}
+    assert both.select_one("a.kb-clear")["href"] == "/-/kb-search?q=teams"
     selected = both.select_one("#facet-speaker li a.cross")
-    assert selected["href"] == "/-/search?q=teams&topic=Teams"
+    assert selected["href"] == "/-/kb-search?q=teams&topic=Teams"
     hidden = [(i["name"], i["value"]) for i in both.select("form.kb-search input[type=hidden]")]
     assert hidden == [("topic", "Teams"), ("speaker", "Robert Crane")]
 
 
 async def test_empty_query_shows_the_box(ds):
-    page = await soup(ds, "/-/search?q=")
+    page = await soup(ds, "/-/kb-search?q=")
     assert page.select_one("form.kb-search input[name=q]")["value"] == ""
     assert not result_items(page) and page.select_one("h3.kb-count") is None
     topics = {a.text.rsplit(" ", 1)[0]: a["href"] for a in page.select(".kb-topic-list a")}
-    assert topics["MFA"] == "/-/search?q=MFA"
-    data = await get_json(ds, "/-/search.json")
+    assert topics["MFA"] == "/-/kb-search?q=MFA"
+    data = await get_json(ds, "/-/kb-search.json")
     assert (data["total"], data["results"], data["facets"]) == (0, [], {})
 
 
 async def test_no_match(ds):
-    page = await soup(ds, "/-/search?q=zzyzx")
+    page = await soup(ds, "/-/kb-search?q=zzyzx")
     assert "No passages match" in page.select_one(".kb-none").text
 
 
 async def test_misspelt_query_says_what_was_searched(ds):
-    page = await soup(ds, "/-/search?q=resourse+library")
+    page = await soup(ds, "/-/kb-search?q=resourse+library")
     assert page.select_one(".kb-corrected").text == "Showing results for resource library."
     assert page.select_one("form.kb-search input[name=q]")["value"] == "resourse library"
     assert "resource library" in result_items(page)[0].text
-    data = await get_json(ds, "/-/search.json?q=resourse+library")
+    data = await get_json(ds, "/-/kb-search.json?q=resourse+library")
     assert (data["query"], data["corrected"]) == ("resourse library", "resource library")
-    assert (await soup(ds, "/-/search?q=resource+library")).select_one(".kb-corrected") is None
+    assert (await soup(ds, "/-/kb-search?q=resource+library")).select_one(".kb-corrected") is None
 
 
 async def test_sources_and_query_are_escaped(evil_db):
     ds = Datasette([str(evil_db)])
-    response = await get(ds, "/-/search?q=" + "multifactor+authentication+%3Cscript%3Ealert(5)%3C/script%3E")
+    response = await get(ds, "/-/kb-search?q=" + "multifactor+authentication+%3Cscript%3Ealert(5)%3C/script%3E")
     html = response.text
     for raw in ("<script>alert(", "<img src=x", "<b>authenticator</b>", "javascript:"):
         assert raw not in html, raw
@@ -238,29 +238,29 @@ async def test_sources_and_query_are_escaped(evil_db):
 
 async def test_base_url(corpus_db):
     ds = Datasette([str(corpus_db)], settings={"base_url": "/prefix/"})
-    response = await get(ds, "/-/search?q=teams&topic=Teams")  # the client adds the prefix
-    assert str(response.request.url).startswith("http://localhost/prefix/-/search")
+    response = await get(ds, "/-/kb-search?q=teams&topic=Teams")  # the client adds the prefix
+    assert str(response.request.url).startswith("http://localhost/prefix/-/kb-search")
     page = BeautifulSoup(response.text, "html.parser")
     links = [a["href"] for a in page.select("a[href]")] + [page.select_one("form.kb-search")["action"]]
     local = [link for link in links if link.startswith("/")]
     assert len(local) > 40 and all(link.startswith("/prefix/") for link in local), local
     related = page.select_one("a.kb-related")["href"]
-    assert related.startswith("/prefix/-/search?related=")
+    assert related.startswith("/prefix/-/kb-search?related=")
     assert "Related passages" in (await get(ds, PrefixedUrlString(related))).text
     home = await get(ds, "/")
-    assert 'href="/prefix/-/search"' in home.text
+    assert 'href="/prefix/-/kb-search"' in home.text
 
 
 async def test_related_view(ds, corpus_db):
     expected = [r["chunk_id"] for r in knowledge_base(corpus_db).related(59, 10)]
-    data = await get_json(ds, "/-/search.json?related=59")
+    data = await get_json(ds, "/-/kb-search.json?related=59")
     assert data["related_to"]["chunk_id"] == 59 and data["related_to"]["time"] == "08:49"
     assert [r["chunk_id"] for r in data["results"]] == expected and 59 not in expected and len(expected) == 10
-    page = await soup(ds, "/-/search?related=59")
+    page = await soup(ds, "/-/kb-search?related=59")
     assert page.select_one(".kb-related-to .kb-time").text == "08:49"
     assert [int(i["data-chunk-id"]) for i in result_items(page)] == expected
     assert page.select(".kb-snippet mark")  # the passage's keywords
-    three = await get_json(ds, "/-/search.json?related=59&n=3")
+    three = await get_json(ds, "/-/kb-search.json?related=59&n=3")
     assert [r["chunk_id"] for r in three["results"]] == expected[:3]
 
 
@@ -273,18 +273,18 @@ async def test_kb_related_sql_function(ds, corpus_db):
 
 
 async def test_unknown_topic_is_a_bad_request(ds):
-    response = await get(ds, "/-/search?q=teams&topic=Nope", status=400)
+    response = await get(ds, "/-/kb-search?q=teams&topic=Nope", status=400)
     assert "unknown topic &#39;Nope&#39;; known topics: MFA," in response.text
-    data = (await get(ds, "/-/search.json?q=teams&topic=Nope", status=400)).json()
+    data = (await get(ds, "/-/kb-search.json?q=teams&topic=Nope", status=400)).json()
     assert data["ok"] is False and data["error"].startswith("unknown topic 'Nope'; known topics: MFA,")
 
 
 @pytest.mark.parametrize("path, status, message", [
-    ("/-/search.json?q=teams&page=0", 400, "page must be a whole number from 1, not '0'"),
-    ("/-/search.json?q=teams&page=two", 400, "page must be a whole number from 1, not 'two'"),
-    ("/-/search.json?related=abc", 400, "related must be a whole number from 1, not 'abc'"),
-    ("/-/search.json?related=59&n=501", 400, "n must be a whole number from 1 to 500, not '501'"),
-    ("/-/search.json?related=99999", 404, "No passage 99999"),
+    ("/-/kb-search.json?q=teams&page=0", 400, "page must be a whole number from 1, not '0'"),
+    ("/-/kb-search.json?q=teams&page=two", 400, "page must be a whole number from 1, not 'two'"),
+    ("/-/kb-search.json?related=abc", 400, "related must be a whole number from 1, not 'abc'"),
+    ("/-/kb-search.json?related=59&n=501", 400, "n must be a whole number from 1 to 500, not '501'"),
+    ("/-/kb-search.json?related=99999", 404, "No passage 99999"),
 ])
 async def test_bad_parameters(ds, path, status, message):
     assert (await get(ds, path, status=status)).json()["error"] == message
@@ -294,11 +294,11 @@ async def test_database_without_chunks_is_skipped(tmp_path, evil_db):
     other = tmp_path / "other.db"
     sqlite3.connect(other).execute("create table t (id integer)").connection.close()
     ds = Datasette([str(other), str(evil_db)])
-    data = await get_json(ds, "/-/search.json?q=multifactor")
+    data = await get_json(ds, "/-/kb-search.json?q=multifactor")
     assert data["total"] == 3 and {r["episode"] for r in data["results"]} == {77}
 
 
 async def test_no_knowledge_base_is_not_found():
     ds = Datasette([], memory=True)
-    response = await get(ds, "/-/search.json?q=teams", status=404)
+    response = await get(ds, "/-/kb-search.json?q=teams", status=404)
     assert response.json()["error"] == "No knowledge base here: serve a kb.db built by 'kb build'"

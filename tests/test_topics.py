@@ -148,14 +148,12 @@ def test_duplicate_topic(tmp_path):
 
 
 def test_aliases_given_as_a_string(tmp_path):
+    # a single alias written without list brackets is a list of one
     path = write(tmp_path, "topics:\n  - name: MFA\n    aliases: 2FA\n")
-    try:
-        topics = load_taxonomy(path)
-    except TaxonomyError as exc:  # rejecting it, naming the topic, would do as well
-        assert str(exc).startswith(f"{path}: topic 'MFA'")
-    else:
-        assert topics[0].aliases == ["2FA"]
-        assert assign_topics("It was a sunny day.", topics) == []
+    topics = load_taxonomy(path)
+    assert topics[0].aliases == ["2FA"]
+    assert assign_topics("We turned on 2FA for the admins.", topics) == ["mfa"]
+    assert assign_topics("It was a sunny day.", topics) == []
 
 
 def reference_topics(text, topics):

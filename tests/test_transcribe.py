@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from kb import transcribe as tr
+from kb.audio import decode, engines, models, options, vocabulary
+from kb.audio import transcribe as tr
 from kb.cli import cli
 from kb.topics import load_taxonomy
 from speech import require_audio, seconds, silence, speak, write_mp3, write_wav
@@ -46,10 +47,10 @@ def assert_valid_times(result: dict, duration: float) -> None:
         assert seg["start"] == seg["words"][0]["start"]
 
 
-@pytest.mark.parametrize("engine", tr.ENGINES)
+@pytest.mark.parametrize("engine", options.ENGINES)
 def test_engines_find_the_words_with_valid_timestamps(engine, speech):
     path, duration = speech
-    result = tr.transcribe_file(path, tr.TranscribeOptions(engine=engine))
+    result = tr.transcribe_file(path, options.TranscribeOptions(engine=engine))
     assert KEY_WORDS <= spoken(result), result["text"]
     assert_valid_times(result, duration)
     assert result["engine"] == engine and result["language"] == "en"
@@ -61,12 +62,12 @@ def test_engines_find_the_words_with_valid_timestamps(engine, speech):
 
 def test_whisper_timestamped_runs_on_the_bundled_model_converted_once(speech, cache):
     tr.load_engine.cache_clear()
-    tr.transcribe_file(speech[0], tr.TranscribeOptions(engine="whisper-timestamped"))
+    tr.transcribe_file(speech[0], options.TranscribeOptions(engine="whisper-timestamped"))
     converted = list((cache / "models").glob("whisper-*.pt"))
     assert len(converted) == 1
     made = converted[0].stat().st_mtime_ns
     tr.load_engine.cache_clear()
-    tr.transcribe_file(speech[0], tr.TranscribeOptions(engine="whisper-timestamped", use_cache=False))
+    tr.transcribe_file(speech[0], options.TranscribeOptions(engine="whisper-timestamped", use_cache=False))
     assert converted[0].stat().st_mtime_ns == made  # kept, not converted again
 
 
@@ -75,13 +76,13 @@ def test_converted_encoder_matches_ctranslate2(speech, tmp_path):
     import torch
     import whisper
 
-    from kb.ct2_to_whisper import convert
+    from kb.audio.ct2_to_whisper import convert
 
-    folder = tr.bundled_model_dir()
+    folder = models.bundled_model_dir()
     dims = convert(folder, tmp_path / "tiny.pt")
     assert (dims.n_audio_layer, dims.n_text_layer, dims.n_vocab, dims.n_text_ctx) == (4, 4, 51864, 448)
     model = whisper.load_model(str(tmp_path / "tiny.pt"), device="cpu")  # strict: every key matched
-    audio = whisper.pad_or_trim(tr.decode_audio(speech[0]))
+    audio = whisper.pad_or_trim(decode.decode_audio(speech[0]))
     mel = whisper.log_mel_spectrogram(torch.from_numpy(audio))[None]
     with torch.no_grad():
         ours = model.encoder(mel).numpy()
@@ -91,9 +92,9 @@ def test_converted_encoder_matches_ctranslate2(speech, tmp_path):
 
 
 def test_user_given_checkpoint_through_the_cli(speech, tmp_path):
-    from kb.ct2_to_whisper import convert
+    from kb.audio.ct2_to_whisper import convert
 
-    convert(tr.bundled_model_dir(), tmp_path / "my-model.pt")
+    convert(models.bundled_model_dir(), tmp_path / "my-model.pt")
     result = CliRunner().invoke(cli, ["transcribe", str(speech[0]), "--engine", "whisper-timestamped",
                                       "--model", str(tmp_path / "my-model.pt"), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
@@ -109,11 +110,11 @@ def test_cache_prevents_a_second_transcription(speech, monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("transcribed twice")
 
-    monkeypatch.setattr(tr.FasterWhisper, "run", fail)
+    monkeypatch.setattr(engines.FasterWhisper, "run", fail)
     assert tr.transcribe_file(speech[0]) == first
     assert tr.cached_any(speech[0]) == first
     with pytest.raises(AssertionError, match="transcribed twice"):
-        tr.transcribe_file(speech[0], tr.TranscribeOptions(use_cache=False))
+        tr.transcribe_file(speech[0], options.TranscribeOptions(use_cache=False))
 
 
 def test_bad_audio_fails_cleanly_and_the_good_file_is_kept(speech, tmp_path):
@@ -151,17 +152,17 @@ def test_unknown_model_names_the_fix(speech, tmp_path):
 def test_faster_whisper_refuses_a_pt_checkpoint(tmp_path):
     checkpoint = tmp_path / "x.pt"
     checkpoint.write_bytes(b"0")
-    with pytest.raises(tr.EngineError, match="faster-whisper needs a CTranslate2 model folder"):
-        tr.resolve_model("faster-whisper", str(checkpoint))
+    with pytest.raises(options.EngineError, match="faster-whisper needs a CTranslate2 model folder"):
+        models.resolve_model("faster-whisper", str(checkpoint))
 
 
 def test_vocabulary_prompt_names_the_jargon():
-    prompt = tr.vocabulary_prompt(load_taxonomy(ROOT / "topics.yml"))
+    prompt = vocabulary.vocabulary_prompt(load_taxonomy(ROOT / "topics.yml"))
     for term in ("CIAOPS", "MFA", "Entra", "GDAP", "PBX", "PSTN", "Intune", "SharePoint"):
         assert term in prompt
-    assert len(prompt) <= tr.MAX_PROMPT_CHARS
-    assert tr.default_prompt("faster-whisper") == prompt
-    assert tr.default_prompt("whisper-timestamped") is None
+    assert len(prompt) <= vocabulary.MAX_PROMPT_CHARS
+    assert vocabulary.default_prompt("faster-whisper") == prompt
+    assert vocabulary.default_prompt("whisper-timestamped") is None
 
 
 def test_tidy_keeps_times_inside_the_audio_and_in_order():
@@ -177,16 +178,16 @@ def test_tidy_keeps_times_inside_the_audio_and_in_order():
 
 
 def test_fill_gaps_decodes_skipped_speech_once():
-    audio = np.zeros(tr.SAMPLE_RATE * 10, dtype=np.float32)
-    audio[tr.SAMPLE_RATE * 5: tr.SAMPLE_RATE * 7] = 0.3  # sound between 5 s and 7 s that no segment holds
+    audio = np.zeros(options.SAMPLE_RATE * 10, dtype=np.float32)
+    audio[options.SAMPLE_RATE * 5: options.SAMPLE_RATE * 7] = 0.3  # sound between 5 s and 7 s that no segment holds
     calls = []
 
     def decode(piece, prompt):
-        calls.append((piece.size / tr.SAMPLE_RATE, prompt))
+        calls.append((piece.size / options.SAMPLE_RATE, prompt))
         return [{"start": 1.0, "end": 2.0, "text": "found", "words": [{"text": "found", "start": 1.2, "end": 1.8}]}]
 
     first = {"start": 0.0, "end": 4.0, "text": "said", "words": []}
-    filled = tr.fill_gaps([first], audio, decode, "Vocabulary.")
+    filled = engines.fill_gaps([first], audio, decode, "Vocabulary.")
     assert calls == [(6.0, "Vocabulary. said")]
     assert [(s["text"], s["start"]) for s in filled] == [("said", 0.0), ("found", 5.0)]
     assert filled[1]["words"][0]["start"] == pytest.approx(5.2)

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import ingest
+import ingest.sources
 import ingest.fetch
-from ingest.model import IngestError, IngestWarning
+from ingest.errors import IngestError, IngestWarning
 from kb.build import build_kb
 from kb.cli import cli
 
@@ -113,25 +113,25 @@ def test_feed_url_brings_its_transcripts(server, tmp_path):
 
 def test_transcript_link_that_fails_is_a_warning(server, tmp_path):
     with pytest.warns(IngestWarning, match=r"gone\.vtt: transcript skipped: cannot fetch the URL: HTTP 404"):
-        docs = ingest.load_sources([f"{server}/feed-gone"])
+        docs = ingest.sources.load_sources([f"{server}/feed-gone"])
     assert sorted(d.id for d in docs) == ["episode-301", "episode-302"]
     assert not any(s.speaker for s in next(d for d in docs if d.id == "episode-301").segments)
 
 
 def test_local_feed_file_fetches_nothing(monkeypatch):
-    monkeypatch.setattr(ingest, "fetch_url", lambda *a, **k: pytest.fail("a local feed must not go online"))
-    docs = ingest.load_sources([MIXED / "feed.xml"])
+    monkeypatch.setattr(ingest.sources, "fetch_url", lambda *a, **k: pytest.fail("a local feed must not go online"))
+    docs = ingest.sources.load_sources([MIXED / "feed.xml"])
     assert sorted(d.id for d in docs) == ["episode-301", "episode-302"]
 
 
 def test_charset_from_the_content_type_header(server):
-    [doc] = ingest.load_sources([f"{server}/cp1252"])
+    [doc] = ingest.sources.load_sources([f"{server}/cp1252"])
     assert doc.segments[0].text == "“Smart” quotes aren’t mojibake."
 
 
 def test_http_error(server):
     with pytest.raises(IngestError) as exc:
-        ingest.load_sources([f"{server}/missing.xml"])
+        ingest.sources.load_sources([f"{server}/missing.xml"])
     assert str(exc.value) == f"{server}/missing.xml: cannot fetch the URL: HTTP 404 Not Found"
 
 
@@ -139,7 +139,7 @@ def test_no_answer_in_time(server, monkeypatch):
     monkeypatch.setattr(ingest.fetch, "TIMEOUT_SECONDS", 0.5)
     began = time.perf_counter()
     with pytest.raises(IngestError) as exc:
-        ingest.load_sources([f"{server}/slow"])
+        ingest.sources.load_sources([f"{server}/slow"])
     assert str(exc.value) == f"{server}/slow: cannot fetch the URL: no answer within 0.5 s"
     assert time.perf_counter() - began < 1.5
 
@@ -148,7 +148,7 @@ def test_slow_download_stopped_at_the_deadline(server, monkeypatch):
     monkeypatch.setattr(ingest.fetch, "TIMEOUT_SECONDS", 1)
     began = time.perf_counter()
     with pytest.raises(IngestError) as exc:
-        ingest.load_sources([f"{server}/drip"])
+        ingest.sources.load_sources([f"{server}/drip"])
     assert str(exc.value) == f"{server}/drip: cannot fetch the URL: the download took longer than 1 s"
     assert time.perf_counter() - began < 2.5
 
@@ -160,7 +160,7 @@ def test_slow_download_stopped_at_the_deadline(server, monkeypatch):
 def test_size_limit(server, monkeypatch, path, message):
     monkeypatch.setattr(ingest.fetch, "MAX_BYTES", 1000)
     with pytest.raises(IngestError) as exc:
-        ingest.load_sources([f"{server}{path}"])
+        ingest.sources.load_sources([f"{server}{path}"])
     assert str(exc.value) == f"{server}{path}: {message}"
 
 

@@ -15,12 +15,15 @@ import json
 import os
 import re
 import struct
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
+
+from ingest.errors import KBError
+
+from ..atomic import replacing
 
 SUPPORTED_VERSIONS = (5, 6)  # CTranslate2 3.x and 4.x write version 6; Whisper came with 3.x
 # Type ids in CTranslate2's DataType enum order (include/ctranslate2/types.h).
@@ -28,7 +31,7 @@ DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16, 5:
 KEY_BIAS_TOLERANCE = 1e-3  # the fused key bias is written as zeros; anything else is not Whisper
 
 
-class ConversionError(ValueError):
+class ConversionError(KBError, ValueError):
     """A CTranslate2 model could not be turned into an openai-whisper checkpoint; names the file."""
 
     def __init__(self, message: str, path: str | os.PathLike):
@@ -118,15 +121,8 @@ def weight(variables: dict[str, np.ndarray], scope: str) -> np.ndarray:
     return value.astype(np.float32)
 
 
-def whisper_state(variables: dict[str, np.ndarray], path: str | os.PathLike) -> tuple[dict[str, np.ndarray], Dimensions]:
-    """openai-whisper state_dict arrays (float32) and dimensions from a CTranslate2 WhisperSpec."""
-    def layers(stack: str) -> int:
-        return len({m.group(1) for k in variables if (m := re.match(rf"{stack}/layer_(\d+)/", k))})
-
-    def heads(stack: str, n_state: int) -> int:
-        value = variables.get(f"{stack}/num_heads")
-        return int(value) if value is not None else n_state // 64
-
+def check_whisper(variables: dict[str, np.ndarray], path: str | os.PathLike) -> None:
+    """ConversionError unless the variables are those of openai-whisper's architecture."""
     required = ("encoder/conv1/weight", "encoder/position_encodings/encodings", "decoder/embeddings/weight",
                 "decoder/position_encodings/encodings")
     missing = [k for k in required if k not in variables]
@@ -139,6 +135,18 @@ def whisper_state(variables: dict[str, np.ndarray], path: str | os.PathLike) -> 
                               "which openai-whisper's architecture requires", path)
     if bool(variables.get("decoder/scale_embeddings", False)):
         raise ConversionError("scaled embeddings: not the Whisper architecture", path)
+
+
+def whisper_state(variables: dict[str, np.ndarray], path: str | os.PathLike) -> tuple[dict[str, np.ndarray], Dimensions]:
+    """openai-whisper state_dict arrays (float32) and dimensions from a CTranslate2 WhisperSpec."""
+    def layers(stack: str) -> int:
+        return len({m.group(1) for k in variables if (m := re.match(rf"{stack}/layer_(\d+)/", k))})
+
+    def heads(stack: str, n_state: int) -> int:
+        value = variables.get(f"{stack}/num_heads")
+        return int(value) if value is not None else n_state // 64
+
+    check_whisper(variables, path)
     state: dict[str, np.ndarray] = {}
     for n in range(layers("encoder")):
         block = f"encoder.blocks.{n}"
@@ -230,14 +238,6 @@ def convert(model_dir: str | os.PathLike, output: str | os.PathLike) -> Dimensio
         "model_state_dict": {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()},
         "alignment_heads": alignment_heads(model_dir),
     }
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
-    os.close(fd)
-    try:
+    with replacing(output) as tmp:
         torch.save(checkpoint, tmp)
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return dims

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 
-from .export import (ExportOptions, export_items, feed_title, link_html, resources_on, to_json, to_jsonfeed,
-                     topic_mentions)
-from .search import KnowledgeBase
+from ingest.urls import is_web_url
+
+from .json_feed import feed_title, link_html
+from .selection import Export, ExportOptions
 
 CELL_W, CELL_H, LABEL_W, HEADER_H = 30, 20, 230, 140
 LABEL_CHARS = 30
@@ -70,8 +70,9 @@ def item_label(i: dict) -> str:
     return f"Episode {i['episode']}: {i['title']}" if i["episode"] else i["title"]
 
 
-def to_markdown(items: list[dict], options: ExportOptions, chart: dict, resources: dict[str, list]) -> str:
+def to_markdown(export: Export) -> str:
     """A digest to paste into a newsletter editor."""
+    items, options, chart, resources = export.items, export.options, export.chart, export.resources
     lines = [f"# {md(feed_title(options))}", "", f"{len(items)} item(s)." if items else "Nothing matched.", ""]
     svg = chart_svg(chart)
     if svg:
@@ -108,13 +109,14 @@ def md(text: str | None) -> str:
 
 
 def md_link(label: str, url: str | None) -> str:
-    if url and url.lower().startswith(("http://", "https://")):
+    if is_web_url(url):
         return f"[{md(label)}](<{url.replace('>', '%3E').replace(' ', '%20')}>)"
     return md(label)
 
 
-def to_html(items: list[dict], options: ExportOptions, chart: dict, resources: dict[str, list]) -> str:
+def to_html(export: Export) -> str:
     """A self-contained HTML digest that is safe to paste into an e-mail: inline styles, no scripts."""
+    items, options, chart, resources = export.items, export.options, export.chart, export.resources
     e = html.escape
     out = ['<div style="font-family:sans-serif;max-width:760px">', f"<h1>{e(feed_title(options))}</h1>",
            f"<p>{len(items)} item(s).</p>" if items else "<p>Nothing matched.</p>", chart_svg(chart)]
@@ -133,20 +135,3 @@ def to_html(items: list[dict], options: ExportOptions, chart: dict, resources: d
             out.append(f"<p>Resources on {e(topic)}: " + "; ".join(links) + "</p>")
     out.append("</div>")
     return "\n".join(part for part in out if part)
-
-
-FORMATS = ("jsonfeed", "json", "markdown", "html")
-
-
-def render_export(kb: KnowledgeBase, options: ExportOptions, fmt: str) -> tuple[str, int]:
-    """The export in one format, and how many items it holds."""
-    items = export_items(kb, options)
-    topics = tuple(options.filters.get("topics") or ())
-    chart = topic_mentions(kb, items, topics)
-    if fmt in ("jsonfeed", "json"):
-        data = (to_jsonfeed if fmt == "jsonfeed" else to_json)(items, options, chart)
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n", len(items)
-    groups = [t for t, _ in topic_groups(items, options)]
-    resources = {t: resources_on(t, items, kb) for t in groups if t != "Other"}
-    render = to_markdown if fmt == "markdown" else to_html
-    return render(items, options, chart, resources) + "\n", len(items)

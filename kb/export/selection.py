@@ -1,12 +1,12 @@
-"""Newsletter export: the episodes and write-ups chosen by topic, date, episode range or query,
-each with its best passages (highlights) and resources, as plain items that the formats render.
+"""Newsletter export, the choosing: the episodes and write-ups picked by topic, date, episode range
+or query, each with its best passages (highlights) and resources, as plain items that the
+renderers (kb/export/renderers.py) turn into a format.
 
 Item order is fixed (newest first, then episode number, then id) so the same kb.db and options
 give the same output byte for byte.
 """
 from __future__ import annotations
 
-import html
 import json
 import re
 import sqlite3
@@ -15,17 +15,21 @@ from datetime import date
 
 import numpy as np
 
-from .search import KnowledgeBase, query_stems, snippet
-from .timecode import mmss
-from .topics import matched_topics
+from ingest.errors import KBError
 
-SCHEMA = "need-to-know-kb/export/1"
-BODY_KINDS = ("show_notes", "transcript", "section", "bullet", "table", "resources", "references")
+from ..query import query_stems
+from ..reader import Reader
+from ..search import Searcher
+from ..snippets import snippet
+from ..timecode import mmss
+from ..topics import matched_topics
+
+# The chunks an item's notes and highlights come from (not boilerplate).
+PASSAGE_KINDS = ("show_notes", "transcript", "section", "bullet", "table", "resources", "references")
 SUMMARY_CHARS = 280
-HOME_PAGE = "https://blog.ciaops.com/"
 
 
-class ExportError(ValueError):
+class ExportError(KBError, ValueError):
     """The export options cannot be met: an unknown topic, a bad date or episode range."""
 
 
@@ -38,6 +42,17 @@ class ExportOptions:
     query: str | None = None
     highlights: int = 3
     filters: dict = field(default_factory=dict)  # the options as given, echoed into the output
+
+
+@dataclass
+class Export:
+    """What every renderer gets: the items, the options, the chart's numbers and, per topic of the
+    digest, the (item, resource) pairs whose resource names that topic."""
+
+    items: list[dict]
+    options: ExportOptions
+    chart: dict
+    resources: dict[str, list[tuple[dict, dict]]]
 
 
 def parse_date(value: str, option: str) -> date:
@@ -63,27 +78,26 @@ def parse_episodes(value: str) -> tuple[int, int]:
     return low, high
 
 
-def export_items(kb: KnowledgeBase, options: ExportOptions) -> list[dict]:
+def export_items(kb: Searcher, options: ExportOptions) -> list[dict]:
     """The chosen documents as plain items (see the README's export schema)."""
     topic_names = tuple(kb.topic(t).name for t in options.topics)  # SearchError lists the known ones
     query_scores = kb.scores(options.query) if options.query else None
-    chosen = (document_item(kb, doc, topic_names, query_scores, options)
-              for doc in documents(kb.conn) if wanted(doc, options, topic_names))
+    chosen = (document_item(kb.reader, doc, topic_names, query_scores, options)
+              for doc in newest_first(kb.reader.documents()) if wanted(doc, options, topic_names))
     return [i for i in chosen if i is not None]
 
 
-def document_item(kb: KnowledgeBase, doc: sqlite3.Row, topic_names: tuple[str, ...],
+def document_item(reader: Reader, doc: sqlite3.Row, topic_names: tuple[str, ...],
                   query_scores: np.ndarray | None, options: ExportOptions) -> dict | None:
     """One document as an export item; None when a query is given and matches nothing in it."""
-    chunks = body_chunks(kb.conn, doc["id"])
+    chunks = reader.chunks_of(doc["id"], PASSAGE_KINDS)
     picked = best_chunks(chunks, topic_names, query_scores, options.highlights)
     if query_scores is not None and not picked:
         return None
-    return item(kb.conn, doc, chunks, picked, query_stems(options.query or " ".join(topic_names)))
+    return item(reader, doc, chunks, picked, query_stems(options.query or " ".join(topic_names)))
 
 
-def documents(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-    rows = conn.execute("select * from documents").fetchall()
+def newest_first(rows: list[sqlite3.Row]) -> list[sqlite3.Row]:
     return sorted(rows, key=lambda d: (d["published"] or "", d["episode"] or 0, d["id"]), reverse=True)
 
 
@@ -99,12 +113,6 @@ def wanted(doc: sqlite3.Row, options: ExportOptions, topic_names: tuple[str, ...
         if (options.since and published < options.since) or (options.until and published > options.until):
             return False
     return True
-
-
-def body_chunks(conn: sqlite3.Connection, document_id: str) -> list[sqlite3.Row]:
-    marks = ",".join("?" * len(BODY_KINDS))
-    return conn.execute(f"select * from chunks where document_id = ? and kind in ({marks}) order by ordinal",
-                        (document_id, *BODY_KINDS)).fetchall()
 
 
 def best_chunks(chunks: list[sqlite3.Row], topic_names: tuple[str, ...], query_scores: np.ndarray | None,
@@ -123,12 +131,11 @@ def best_chunks(chunks: list[sqlite3.Row], topic_names: tuple[str, ...], query_s
     return sorted((c for _, c in best), key=lambda c: c["ordinal"])
 
 
-def item(conn: sqlite3.Connection, doc: sqlite3.Row, chunks: list[sqlite3.Row], picked: list[sqlite3.Row],
+def item(reader: Reader, doc: sqlite3.Row, chunks: list[sqlite3.Row], picked: list[sqlite3.Row],
          stems: set[str]) -> dict:
     prose = [c for c in chunks if c["kind"] in ("show_notes", "section", "transcript")]
     notes = [c["text"] for c in prose if c["kind"] == "show_notes"] or [c["text"] for c in prose[:2]]
-    resources = conn.execute("select label, url, kind from resources where document_id = ? order by ordinal",
-                             (doc["id"],)).fetchall()
+    resources = reader.resources(doc["id"])
     return {
         "id": doc["id"], "kind": doc["kind"], "title": doc["title"], "episode": doc["episode"],
         "url": doc["url"], "published": doc["published"],
@@ -142,12 +149,8 @@ def item(conn: sqlite3.Connection, doc: sqlite3.Row, chunks: list[sqlite3.Row], 
 def audio(doc: sqlite3.Row) -> dict | None:
     if not doc["audio_url"]:
         return None
-    keys = doc.keys()
-    return {
-        "url": doc["audio_url"],
-        "mime_type": (doc["audio_type"] if "audio_type" in keys else None) or "audio/mpeg",
-        "duration_in_seconds": doc["duration_seconds"] if "duration_seconds" in keys else None,
-    }
+    return {"url": doc["audio_url"], "mime_type": doc["audio_type"] or "audio/mpeg",
+            "duration_in_seconds": doc["duration_seconds"]}
 
 
 def highlight(chunk: sqlite3.Row, stems: set[str]) -> dict:
@@ -164,89 +167,19 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
-def topic_mentions(kb: KnowledgeBase, items: list[dict], topic_names: tuple[str, ...] = ()) -> dict:
+def topic_mentions(reader: Reader, items: list[dict], topic_names: tuple[str, ...] = ()) -> dict:
     """Passages per topic per item, for the chart: {"columns": [item labels], "rows": [[topic, counts...]]}."""
     ids = [i["id"] for i in items]
     counts: dict[str, dict[str, int]] = {}
-    if ids:
-        marks = ",".join("?" * len(ids))
-        sql = f"""select t.name, c.document_id, count(*) from chunk_topics ct
-                  join chunks c on c.id = ct.chunk_id join topics t on t.id = ct.topic_id
-                  where c.document_id in ({marks}) group by t.name, c.document_id"""
-        for name, document_id, n in kb.conn.execute(sql, ids):
-            counts.setdefault(name, {})[document_id] = n
+    for name, document_id, n in reader.topic_mentions(ids):
+        counts.setdefault(name, {})[document_id] = n
     names = list(topic_names) or sorted(counts, key=lambda t: (-sum(counts[t].values()), t))[:12]
     labels = [f"Episode {i['episode']}" if i["episode"] else i["title"] for i in items]
     return {"columns": labels, "rows": [[t, *[counts.get(t, {}).get(i, 0) for i in ids]] for t in names]}
 
 
-def resources_on(topic_name: str, items: list[dict], kb: KnowledgeBase) -> list[tuple[dict, dict]]:
+def resources_on(topic_name: str, items: list[dict], kb: Searcher) -> list[tuple[dict, dict]]:
     """(item, resource) pairs whose resource label names the topic."""
     name = kb.topic(topic_name).name
     return [(i, r) for i in items for r in i["resources"]
             if any(t.name == name for t in matched_topics(r["label"], kb.taxonomy))]
-
-
-def to_json(items: list[dict], options: ExportOptions, chart: dict) -> dict:
-    """The plain JSON export: the schema id, the options, the items and the chart's numbers."""
-    return {"schema": SCHEMA, "filters": options.filters, "count": len(items), "items": items,
-            "topic_mentions": chart}
-
-
-def to_jsonfeed(items: list[dict], options: ExportOptions, chart: dict) -> dict:
-    """JSON Feed 1.1; what the spec has no field for goes in `_need_to_know` extension objects."""
-    return {
-        "version": "https://jsonfeed.org/version/1.1",
-        "title": feed_title(options),
-        "home_page_url": HOME_PAGE,
-        "description": "Episodes and write-ups from the CIAOPS Need to Know knowledge base.",
-        "language": "en",
-        "items": [feed_item(i) for i in items],
-        "_need_to_know": {"about": SCHEMA, "filters": options.filters, "topic_mentions": chart},
-    }
-
-
-def feed_item(i: dict) -> dict:
-    out = {"id": i["id"], "title": i["title"], "summary": i["summary"], "content_html": content_html(i),
-           "tags": i["topics"]}
-    if i["url"]:
-        out["url"] = i["url"]
-    if i["published"]:
-        out["date_published"] = rfc3339(i["published"])
-    if i["audio"]:
-        attachment = {"url": i["audio"]["url"], "mime_type": i["audio"]["mime_type"]}
-        if i["audio"]["duration_in_seconds"]:
-            attachment["duration_in_seconds"] = i["audio"]["duration_in_seconds"]
-        out["attachments"] = [attachment]
-    out["_need_to_know"] = {"kind": i["kind"], "episode": i["episode"], "highlights": i["highlights"],
-                            "resources": i["resources"]}
-    return out
-
-
-def content_html(i: dict) -> str:
-    """The show notes (or opening paragraphs) and resource links as escaped, script-free HTML."""
-    parts = [f"<p>{html.escape(p)}</p>" for p in i["notes"]]
-    links = [f"<li>{link_html(r['label'], r['url'])}</li>" for r in i["resources"]]
-    if links:
-        parts.append("<ul>" + "".join(links) + "</ul>")
-    return "\n".join(parts)
-
-
-def link_html(label: str, url: str | None) -> str:
-    """An <a> only for http(s) URLs; anything else stays text."""
-    if url and url.lower().startswith(("http://", "https://")):
-        return f'<a href="{html.escape(url, quote=True)}">{html.escape(label)}</a>'
-    return html.escape(label)
-
-
-def rfc3339(published: str) -> str:
-    return published if "T" in published else f"{published[:10]}T00:00:00Z"
-
-
-def feed_title(options: ExportOptions) -> str:
-    parts = []
-    if options.filters.get("topics"):
-        parts.append(", ".join(options.filters["topics"]))
-    if options.filters.get("query"):
-        parts.append(f"“{options.filters['query']}”")
-    return "Need to Know" + (f": {' · '.join(parts)}" if parts else "")

@@ -1,0 +1,165 @@
+"""Sources -> Documents: files, folders and http(s) URLs, each read with the format its content
+shows (ingest/formats.py), then merged into one document per episode or post (ingest/merge.py)."""
+from __future__ import annotations
+
+import os
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from .audio import Transcribe
+from .encoding import check_binary, decode, sniff_text
+from .errors import IngestError, IngestWarning
+from .fetch import MAX_BYTES, fetch_url, too_large
+from .formats import BINARY_FORMATS, SOURCE_SUFFIXES, TEXT_FORMATS
+from .merge import merge_documents
+from .model import Document
+from .transcript import TRANSCRIPT_PREFERENCE, transcript_rank
+from .urls import is_web_url, name_of
+
+OnFile = Callable[[str | Path], None]
+
+
+def iter_source_files(sources: Iterable[str | os.PathLike]) -> Iterator[Path]:
+    """Files named directly, and the source files under folders (sorted, hidden ones skipped)."""
+    for source in sources:
+        path = Path(source)
+        if not path.exists():
+            raise IngestError("no such file or folder", str(path))
+        if path.is_dir():
+            files = sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in SOURCE_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            if not files:
+                endings = ", ".join(sorted(s or "no ending" for s in SOURCE_SUFFIXES))
+                raise IngestError(f"folder holds no source files ({endings})", str(path))
+            yield from files
+        else:
+            yield path
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, or an IngestError when it cannot be read or is too large to be a source."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise IngestError(f"file is {too_large(size, MAX_BYTES)}", str(path))
+        return path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"cannot read the file: {exc.strerror}", str(path)) from None
+
+
+def detect(name: str, data: bytes):
+    """The text format whose `sniff` accepts the start of the text."""
+    sample = sniff_text(data)
+    return next(fmt for fmt in TEXT_FORMATS if fmt.sniff(name, sample))
+
+
+def parse_file(path: Path, transcribe: Transcribe | None = None) -> list[Document]:
+    """Detect the format of one file and parse it."""
+    for fmt in BINARY_FORMATS:
+        if fmt.sniff(str(path)):
+            return labelled(fmt, fmt.parse(str(path), transcribe))
+    return parse_bytes(str(path), read_bytes(path))
+
+
+def parse_bytes(name: str, data: bytes, content_type: str | None = None) -> list[Document]:
+    """Detect the format of a source's bytes (a file's, or a URL's with its Content-Type) and parse them."""
+    if not data.strip():
+        raise IngestError("file is empty", name)
+    check_binary(data, name)
+    fmt = detect(name, data)
+    text = decode(data, name, markup=getattr(fmt, "markup", False),
+                  fallback=getattr(fmt, "encoding_fallback", None), content_type=content_type)
+    if not text.strip():
+        raise IngestError("file is empty", name)
+    try:
+        return labelled(fmt, fmt.parse(name, text))
+    except RecursionError:
+        raise IngestError("too deeply nested to read", name) from None
+
+
+def labelled(fmt, documents: list[Document]) -> list[Document]:
+    for doc in documents:
+        doc.format, doc.role = fmt.name, fmt.role
+    return documents
+
+
+def load_sources(sources: Iterable[str | os.PathLike], on_file: OnFile | None = None,
+                 transcribe: Transcribe | None = None) -> list[Document]:
+    """Parse every source (file, folder or http(s) URL), merge what describes the same episode or
+    post, and make ids unique by a numeric suffix. A feed read from a URL also brings each item's
+    <podcast:transcript>, fetched, unless a transcript of that name is among the sources.
+    `transcribe` makes the transcript of an audio file (see ingest/audio.py)."""
+    say = on_file or (lambda source: None)
+    documents: list[Document] = []
+    from_urls: list[Document] = []
+    for source in sources:
+        if is_web_url(str(source)):
+            say(source)
+            found = parse_bytes(str(source), *fetch_url(str(source)))
+            from_urls += found
+            documents += with_source(found, str(source))
+            continue
+        for path in iter_source_files([source]):
+            say(path)
+            documents += with_source(parse_file(path, transcribe), source_name(path, Path(source)), path)
+    given = {name_of(d.source).lower() for d in documents}
+    wanted = [url for doc in from_urls if (url := preferred_transcript(doc.transcript_urls))
+              and name_of(url).lower() not in given]
+    documents += fetched_transcripts(list(dict.fromkeys(wanted)), say)
+    return unique_ids(merge_documents(documents))
+
+
+def with_source(documents: list[Document], source: str, path: Path | None = None) -> list[Document]:
+    for doc in documents:
+        doc.source = source
+        doc.local_file = str(path.resolve()) if path is not None else None
+    return documents
+
+
+def preferred_transcript(urls: list[str]) -> str | None:
+    """The one of an item's transcript links to fetch: an http(s) one, in a format read here."""
+    readable = [(transcript_rank(url), n, url) for n, url in enumerate(urls) if is_web_url(url)]
+    readable = [r for r in readable if r[0] < len(TRANSCRIPT_PREFERENCE)]
+    return min(readable)[2] if readable else None
+
+
+def fetched_transcripts(urls: list[str], say: OnFile) -> list[Document]:
+    """The transcripts at these URLs, fetched a few at a time; one that cannot be fetched or read
+    is skipped with a warning (the feed's episode is still built, without its turns)."""
+    def fetch(url: str) -> tuple[str, bytes, str | None] | IngestError:
+        try:
+            return (url, *fetch_url(url))
+        except IngestError as exc:
+            return exc
+    documents: list[Document] = []
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for url, got in zip(urls, pool.map(fetch, urls)):
+            say(url)
+            try:
+                if isinstance(got, IngestError):
+                    raise got
+                documents += with_source(parse_bytes(*got), url)
+            except IngestError as exc:
+                warnings.warn(IngestWarning(f"{url}: transcript skipped: {exc.message}"))
+    return documents
+
+
+def source_name(path: Path, source: Path) -> str:
+    """The path as stored in kb.db: from the folder given (or the file's name), wherever the build ran."""
+    base = source.parent if source.is_dir() else path.parent
+    return path.resolve().relative_to(base.resolve()).as_posix()
+
+
+def unique_ids(documents: list[Document]) -> list[Document]:
+    seen: dict[str, int] = {}
+    for doc in documents:
+        count = seen.get(doc.id, 0) + 1
+        seen[doc.id] = count
+        if count > 1:
+            doc.id = f"{doc.id}-{count}"
+    return documents

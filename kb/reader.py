@@ -1,0 +1,148 @@
+"""A kb.db opened for reading: checked, its per-chunk arrays loaded once, postings read term by term
+as queries ask for them and kept, and the SQL that search, export and the Datasette plugin read
+with. Nothing else runs SQL on kb.db for them; only kb/store.py writes it."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+
+from ingest.errors import KBError
+
+from .facets import FacetIndex
+from .postings import Postings, unpack_counts, unpack_ids, unpack_weights
+from .ranking import bm25_weights, length_norms
+from .schema import SCHEMA_VERSION
+from .topics import Topic, topics_from_entries
+
+
+class SearchError(KBError, ValueError):
+    """The search could not run: no kb.db, a kb.db from another tool or version, or an unknown filter."""
+
+
+class Reader:
+    """A read-only kb.db with its postings loaded term by term on demand and kept."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise SearchError(f"{self.path}: no such database; run 'kb build' first")
+        self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        self.conn.row_factory = sqlite3.Row
+        try:
+            self.check_version()
+            self.n_chunks = self.conn.execute("select coalesce(max(id), 0) from chunks").fetchone()[0]
+            self.taxonomy = self.load_taxonomy()
+            self.lengths = self.load_lengths()
+            self.facets = FacetIndex(self.conn, self.n_chunks)
+        except sqlite3.DatabaseError as exc:
+            raise SearchError(f"{self.path}: not a kb.db built by 'kb build' ({exc})") from None
+        self.norms = length_norms(self.lengths)
+        self._postings: dict[str, Postings | None] = {}
+        self._word_df: dict[str, int] | None = None
+
+    def check_version(self) -> None:
+        row = self.conn.execute("select value from kb_meta where key = 'schema_version'").fetchone()
+        if row is None or row[0] != str(SCHEMA_VERSION):
+            raise SearchError(f"{self.path}: built by another version of kb (schema {row[0] if row else 'unknown'}, "
+                              f"this one reads {SCHEMA_VERSION}); run 'kb build' again")
+
+    def load_taxonomy(self) -> list[Topic]:
+        rows = self.conn.execute("select name, description, aliases, patterns from topics order by rowid")
+        return topics_from_entries([
+            {"name": r["name"], "description": r["description"],
+             "aliases": json.loads(r["aliases"] or "[]"), "patterns": json.loads(r["patterns"] or "[]")}
+            for r in rows
+        ], str(self.path))
+
+    def load_lengths(self) -> np.ndarray:
+        """Each chunk's number of index terms, by chunk id (id 0 is unused): BM25's length."""
+        lengths = np.zeros(self.n_chunks + 1, dtype=np.float32)
+        rows = self.conn.execute("select id, coalesce(term_count, 0) from chunks").fetchall()
+        if rows:
+            ids, counts = zip(*rows)
+            lengths[np.array(ids, dtype=np.int64)] = counts
+        return lengths
+
+    # --- postings -------------------------------------------------------------------------------
+
+    def postings(self, term: str) -> Postings | None:
+        """One term's idf and postings, read from kb.db the first time the term is asked for."""
+        if term not in self._postings:
+            self.read_postings([term])
+        return self._postings[term]
+
+    def read_postings(self, terms_wanted) -> None:
+        """Read the postings of every term not yet in memory with one statement (a query's
+        terms and expansions come at once: one round trip instead of one per term)."""
+        missing = [t for t in dict.fromkeys(terms_wanted) if t not in self._postings]
+        for start in range(0, len(missing), 500):  # within SQLite's limit on parameters
+            batch = missing[start:start + 500]
+            for term, idf, df, ids, weights, counts in self.conn.execute(
+                    f"select term, idf, df, chunk_ids, weights, counts from terms where term in "
+                    f"({','.join('?' * len(batch))})", batch):
+                chunk_ids = unpack_ids(ids)
+                bm25 = bm25_weights(unpack_counts(counts), df, self.n_chunks, self.norms[chunk_ids])
+                self._postings[term] = Postings(idf, df, chunk_ids, unpack_weights(weights), bm25)
+            for term in batch:
+                self._postings.setdefault(term, None)
+
+    def found(self, terms_wanted) -> dict[str, Postings]:
+        """The postings of those of these terms that the index has, in the order given."""
+        self.read_postings(terms_wanted)
+        return {t: p for t in dict.fromkeys(terms_wanted) if (p := self._postings[t]) is not None}
+
+    def word_df(self) -> dict[str, int]:
+        """Single-word terms and how many chunks hold each (read once, for spelling correction)."""
+        if self._word_df is None:
+            self._word_df = dict(self.conn.execute("select term, df from terms where instr(term, ' ') = 0"))
+        return self._word_df
+
+    # --- rows -----------------------------------------------------------------------------------
+
+    def rows(self, ids: list[int]) -> dict[int, sqlite3.Row]:
+        """Chunks by id, with their document's title and episode."""
+        if not ids:
+            return {}
+        sql = f"""select c.*, d.title, d.episode from chunks c join documents d on d.id = c.document_id
+                  where c.id in ({','.join('?' * len(ids))})"""
+        return {r["id"]: r for r in self.conn.execute(sql, ids)}
+
+    def timed_words(self, chunk_ids: list[int]) -> dict[int, list[tuple[str, float | None]]]:
+        """The words table's (word, start) pairs of each chunk, in order."""
+        timed: dict[int, list[tuple[str, float | None]]] = {}
+        if chunk_ids:
+            sql = f"select chunk_id, word, start from words where chunk_id in ({','.join('?' * len(chunk_ids))}) order by chunk_id, id"
+            for chunk_id, word, start in self.conn.execute(sql, chunk_ids):
+                timed.setdefault(chunk_id, []).append((word, start))
+        return timed
+
+    def keywords(self, chunk_id: int) -> list[tuple[str, float]]:
+        return [tuple(r) for r in self.conn.execute(
+            "select term, weight from chunk_keywords where chunk_id = ? order by rank", (chunk_id,))]
+
+    def documents(self) -> list[sqlite3.Row]:
+        return self.conn.execute("select * from documents").fetchall()
+
+    def document(self, document_id: str) -> sqlite3.Row | None:
+        return self.conn.execute("select * from documents where id = ?", (document_id,)).fetchone()
+
+    def chunks_of(self, document_id: str, kinds: tuple[str, ...]) -> list[sqlite3.Row]:
+        marks = ",".join("?" * len(kinds))
+        return self.conn.execute(f"select * from chunks where document_id = ? and kind in ({marks}) order by ordinal",
+                                 (document_id, *kinds)).fetchall()
+
+    def resources(self, document_id: str) -> list[sqlite3.Row]:
+        return self.conn.execute("select label, url, kind from resources where document_id = ? order by ordinal",
+                                 (document_id,)).fetchall()
+
+    def topic_mentions(self, document_ids: list[str]) -> list[tuple[str, str, int]]:
+        """(topic name, document id, passages) for these documents."""
+        if not document_ids:
+            return []
+        sql = f"""select t.name, c.document_id, count(*) from chunk_topics ct
+                  join chunks c on c.id = ct.chunk_id join topics t on t.id = ct.topic_id
+                  where c.document_id in ({','.join('?' * len(document_ids))}) group by t.name, c.document_id"""
+        return [tuple(r) for r in self.conn.execute(sql, document_ids)]

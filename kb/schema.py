@@ -1,0 +1,42 @@
+"""kb.db's tables as data: what the build writes (kb/store.py) and what readers expect (kb/reader.py).
+Bump SCHEMA_VERSION when a table changes, so that a reader refuses a kb.db built by another
+version with a message to rebuild, instead of failing on a missing column."""
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+TABLES = {
+    "documents": dict(columns={
+        "id": str, "kind": str, "title": str, "episode": int, "published": str, "year": int,
+        "url": str, "audio_url": str, "source": str, "line": int, "content_hash": str,
+        "description": str, "topics": str, "chunk_count": int, "resource_count": int,
+        "listen_url": str, "audio_type": str, "duration_seconds": int, "tags": str, "transcript_url": str,
+        "format": str, "sources": str,
+    }, pk="id"),
+    "chunks": dict(columns={
+        "id": int, "document_id": str, "kind": str, "ordinal": int, "heading": str, "speaker": str,
+        "start": float, "end": float, "start_estimated": int, "time": str, "text": str,
+        "word_count": int, "term_count": int, "topics": str, "url": str,
+    }, pk="id", foreign_keys=[("document_id", "documents", "id")]),
+    "resources": dict(columns={
+        "id": int, "document_id": str, "ordinal": int, "kind": str, "label": str, "url": str,
+    }, pk="id", foreign_keys=[("document_id", "documents", "id")]),
+    "topics": dict(columns={
+        "id": str, "name": str, "description": str, "aliases": str, "patterns": str,
+        "chunk_count": int, "document_count": int,
+    }, pk="id"),
+    "chunk_topics": dict(columns={"chunk_id": int, "topic_id": str}, pk=("chunk_id", "topic_id"),
+                         foreign_keys=[("chunk_id", "chunks", "id"), ("topic_id", "topics", "id")]),
+    "terms": dict(columns={"id": int, "term": str, "df": int, "idf": float, "chunk_ids": bytes, "weights": bytes,
+                           "counts": bytes},
+                  pk="id"),
+    "chunk_keywords": dict(columns={"chunk_id": int, "term": str, "weight": float, "rank": int},
+                           pk=("chunk_id", "rank"), foreign_keys=[("chunk_id", "chunks", "id")]),
+    "words": dict(columns={"id": int, "chunk_id": int, "word": str, "start": float, "end": float,
+                           "confidence": float}, pk="id", foreign_keys=[("chunk_id", "chunks", "id")]),
+    "kb_meta": dict(columns={"key": str, "value": str}, pk="key"),
+}
+INDEXES = [
+    ("chunks", ["document_id"]), ("chunks", ["kind"]), ("chunks", ["speaker"]),
+    ("resources", ["document_id"]), ("chunk_topics", ["topic_id"]), ("terms", ["term"]),
+    ("words", ["chunk_id"]), ("documents", ["episode"]),
+]
