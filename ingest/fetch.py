@@ -26,6 +26,9 @@ def fetch_url(url: str, timeout: float | None = None, max_bytes: int | None = No
             if length and length.isdigit() and int(length) > max_bytes:
                 raise IngestError(too_large(int(length), max_bytes), url)
             data = read_limited(response, url, deadline, timeout, max_bytes)
+            if length and length.isdigit() and len(data) < int(length):
+                raise IngestError(f"cannot fetch the URL: the download was cut short ({len(data):,} of the "
+                                  f"{int(length):,} bytes it announced)", url)
             return data, response.headers.get("Content-Type")
     except IngestError:
         raise

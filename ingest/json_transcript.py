@@ -27,6 +27,8 @@ def parse(path: str, text: str) -> list[Document]:
         raise TranscriptParseError(f"not valid JSON: {exc.msg}", path, exc.lineno) from None
     except RecursionError:
         raise TranscriptParseError("not a transcript: JSON nested too deeply", path, 1) from None
+    except ValueError:  # Python reads at most 4,300 digits of an integer
+        raise TranscriptParseError("not a transcript: it holds a number too long to read", path, None) from None
     segments = data.get("segments") if isinstance(data, dict) else data
     if not isinstance(segments, list) or not segments:
         raise TranscriptParseError(f"not a transcript: {SHAPE}", path, 1)
@@ -95,12 +97,23 @@ def seconds(value: object, what: str, path: str, line: int | None) -> float | No
     return round(number, 3)
 
 
+def word_time(value: object) -> float | None:
+    """A word's time in seconds, or None when it is missing or no plausible time."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if 0 <= number < 10 ** 7 else None
+
+
 def word_of(item: dict) -> Word | None:
     text = item.get("word", item.get("text"))
     if not isinstance(text, str) or not text.strip():
         return None
     values = [item.get(k) for k in ("start", "end")]
     confidence = item.get("confidence", item.get("probability", item.get("score")))
-    start, end = (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None for v in values)
+    start, end = (word_time(v) for v in values)
     conf = float(confidence) if isinstance(confidence, (int, float)) and not isinstance(confidence, bool) else None
     return Word(text.strip(), start, end, conf)

@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import re
+import warnings
 
-from .errors import TranscriptParseError
+from .errors import IngestWarning, TranscriptParseError
 from .model import Segment, parse_timestamp
 
 # A speaker is one to six words that start with a letter ("Speaker 1" too); the stamp ends the line.
 TURN_HEADER = re.compile(
-    r"^(?P<speaker>[^\W\d_][^:]{0,60}?)\s+(?P<stamp>(?:\d{1,2}:)?\d{1,2}:\d{2})\s*$"
+    r"^(?P<speaker>[^\W\d_][^:]{0,60}?)\s+(?P<stamp>(?:\d+:)?\d{1,2}:\d{2})\s*$"
 )
+MAX_HOURS = 99  # a turn stamped later than this is a typo: the turn is kept, without a time
 
 
 def looks_like_name(speaker: str) -> bool:
@@ -18,11 +20,15 @@ def looks_like_name(speaker: str) -> bool:
     return 1 <= len(words) <= 6 and words[0][0].isupper() and sum(w[0].islower() for w in words) <= 1
 
 
-def turn_header(line: str) -> tuple[str, int] | None:
-    """(speaker, start second) when the line is a turn header, else None."""
+def turn_header(line: str) -> tuple[str, int | None] | None:
+    """(speaker, start second) when the line is a turn header, else None; the start is None when
+    the stamp is no plausible time ('Jane Doe  12345678:00:00')."""
     match = TURN_HEADER.match(line.strip())
     if not match or not looks_like_name(match["speaker"]):
         return None
+    hours = match["stamp"].split(":")[0] if match["stamp"].count(":") == 2 else "0"
+    if len(hours) > 2 and int(hours) > MAX_HOURS:
+        return match["speaker"].strip(), None
     try:
         return match["speaker"].strip(), parse_timestamp(match["stamp"])
     except ValueError:
@@ -39,6 +45,9 @@ def parse_turns(lines: list[tuple[int, str]], path: str | None = None) -> list[S
         header = turn_header(text)
         if header:
             speaker, start = header
+            if start is None:
+                warnings.warn(IngestWarning(f"{path}, line {lineno}: {text!r} has no plausible time; "
+                                            "the turn is kept without one"))
             turns.append(Segment("transcript", "", speaker=speaker, start=start, line=lineno))
         elif turns:
             turns[-1].text = f"{turns[-1].text} {text}".strip()

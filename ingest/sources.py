@@ -22,34 +22,51 @@ OnFile = Callable[[str | Path], None]
 
 
 def iter_source_files(sources: Iterable[str | os.PathLike]) -> Iterator[Path]:
-    """Files named directly, and the source files under folders (sorted, hidden ones skipped)."""
+    """Files named directly, and the source files under folders (sorted, hidden ones skipped).
+    Only regular files are read: a FIFO or a device (/dev/zero) would never end."""
     for source in sources:
         path = Path(source)
         if not path.exists():
             raise IngestError("no such file or folder", str(path))
         if path.is_dir():
-            files = sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in SOURCE_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            files = sorted(folder_files(path))
             if not files:
                 endings = ", ".join(sorted(s or "no ending" for s in SOURCE_SUFFIXES))
                 raise IngestError(f"folder holds no source files ({endings})", str(path))
             yield from files
+        elif not path.is_file():
+            raise IngestError("not a regular file (a FIFO, a device or a socket); name a file or a folder", str(path))
         else:
             yield path
 
 
+def folder_files(folder: Path) -> Iterator[Path]:
+    """The source files under a folder; a sub-folder that cannot be read is named in a warning."""
+    def unreadable(error: OSError) -> None:
+        warnings.warn(IngestWarning(f"{error.filename}: cannot read the folder ({error.strerror}); "
+                                    "the files in it were not read"))
+    for root, folders, names in os.walk(folder, onerror=unreadable):
+        folders[:] = [f for f in folders if not f.startswith(".")]
+        for name in names:
+            path = Path(root) / name
+            if not name.startswith(".") and path.suffix.lower() in SOURCE_SUFFIXES and path.is_file():
+                yield path
+
+
 def read_bytes(path: Path) -> bytes:
-    """The file's bytes, or an IngestError when it cannot be read or is too large to be a source."""
+    """The file's bytes, or an IngestError when it cannot be read or is too large to be a source.
+    At most MAX_BYTES are read, whatever the file system says of its size."""
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise IngestError(f"file is {too_large(size, MAX_BYTES)}", str(path))
-        return path.read_bytes()
+        with path.open("rb") as f:
+            data = f.read(MAX_BYTES + 1)
     except OSError as exc:
         raise IngestError(f"cannot read the file: {exc.strerror}", str(path)) from None
+    if len(data) > MAX_BYTES:
+        raise IngestError(f"file is {too_large(None, MAX_BYTES)}", str(path))
+    return data
 
 
 def detect(name: str, data: bytes):

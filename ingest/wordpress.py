@@ -96,7 +96,7 @@ def parse_post(path: str, post: Tag, page: dict, line: int | None) -> Document |
         body_node = post
         for tag in outermost(post.find_all(["header", "footer"]) + ([title_tag] if title_tag is not None else [])):
             tag.decompose()
-    audio = post.find(["audio", "source"], src=True)
+    audio_url, audio_type = player_audio(post, url)  # before the furniture (players among it) is dropped
     remove_furniture(body_node)
     episode = title_episode(title)
     kind = "episode" if episode is not None else "article"
@@ -109,10 +109,17 @@ def parse_post(path: str, post: Tag, page: dict, line: int | None) -> Document |
                    url=url, published=published, line=line)
     doc.segments, doc.resources, doc.tags = body.segments, body.resources, [t for t in tags if t]
     doc.listen_url = body.listen_url
-    if audio is not None:
-        doc.audio_url = web_url(audio.get("src"), url)
-        doc.audio_type = audio.get("type") if doc.audio_url else None
+    doc.audio_url, doc.audio_type = audio_url, audio_type
     return doc
+
+
+def player_audio(post: Tag, base_url: str | None) -> tuple[str | None, str | None]:
+    """The episode's audio from the post's player: an <audio src>, or its <source src type>."""
+    for tag in post.find_all(["audio", "source"], src=True):
+        found = web_url(tag.get("src"), base_url)
+        if found:
+            return found, tag.get("type") or None
+    return None, None
 
 
 def post_date(post: Tag) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 import tempfile
 import warnings
@@ -80,7 +81,9 @@ def run_build(sources: list[str], db: str, topics_path: str | None, silent: bool
         except KBError as exc:
             raise click.ClickException(f"{exc}\n{db} was left as it was.")
         except OSError as exc:  # the database folder is missing, read-only or full
-            raise click.ClickException(f"cannot write {db}: {exc.strerror or exc}")
+            raise click.ClickException(f"cannot write {db}: {exc.strerror or exc}\n{db} was left as it was.")
+        except sqlite3.OperationalError as exc:  # "database or disk is full"
+            raise click.ClickException(f"cannot write {db}: {exc}\n{db} was left as it was.")
     for warning in caught:
         click.echo(f"Warning: {warning.message}", err=True)
     return summary

@@ -2,6 +2,8 @@
 (and line), never a traceback or a hang; a failed build leaves kb.db as it was; markup from a
 source reaches Datasette as text. Property tests throw arbitrary text at every parser."""
 import json
+import os
+import sqlite3
 import time
 import warnings
 from pathlib import Path
@@ -236,3 +238,101 @@ def test_only_web_urls_are_kept(tmp_path):
     [doc] = ingest.sources.parse_file(path)
     assert (doc.url, doc.listen_url, doc.audio_url, doc.transcript_urls) == (None, None, None, [])
     assert [(r.label, r.url) for r in doc.resources] == [("fine", "https://ok.example/")]
+
+
+# Sources that once hung or crashed the build (issue: hardening), each now a clear error or warning.
+
+def test_fifo_and_devices_are_refused_not_read(tmp_path):
+    fifo = tmp_path / "feed.xml"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero"), Path("/dev/urandom")):
+        with pytest.raises(IngestError) as exc:
+            ingest.sources.load_sources([path])
+        assert str(exc.value) == f"{path}: not a regular file (a FIFO, a device or a socket); name a file or a folder"
+
+
+def test_fifo_inside_a_folder_is_passed_over(tmp_path):
+    (tmp_path / "ep301.vtt").write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Ann Lee>Hello.\n")
+    os.mkfifo(tmp_path / "pipe.txt")
+    [doc] = ingest.sources.load_sources([tmp_path])
+    assert doc.id == "episode-301"
+
+
+def test_bytes_read_are_capped_whatever_the_size_on_disk_says(tmp_path, monkeypatch):
+    path = tmp_path / "grows.txt"
+    path.write_bytes(b"Title Line\n\n" + b"word " * 400)
+    monkeypatch.setattr(ingest.sources, "MAX_BYTES", 1000)
+    with pytest.raises(IngestError) as exc:
+        ingest.sources.load_sources([path])
+    assert "too large" in str(exc.value) and "1,000 bytes" in str(exc.value)
+
+
+def test_wordpress_podcast_page_with_a_player_in_the_post(tmp_path):
+    path = tmp_path / "episode-305.html"
+    path.write_text('<html><body><article><h1 class="entry-title">Need to Know podcast–Episode 305</h1>'
+                    '<div class="entry-content"><p>Jane and I talk about Teams Phone for small offices.</p>'
+                    '<audio class="wp-audio-shortcode" controls><source type="audio/mpeg" '
+                    'src="https://media.example/ntk305.mp3?_=1"><a href="https://media.example/ntk305.mp3">'
+                    'https://media.example/ntk305.mp3</a></audio></div></article></body></html>', encoding="utf-8")
+    [doc] = ingest.sources.load_sources([path])
+    assert (doc.audio_url, doc.audio_type) == ("https://media.example/ntk305.mp3?_=1", "audio/mpeg")
+    assert [s.text for s in doc.segments] == ["Jane and I talk about Teams Phone for small offices."]
+
+
+def test_json_transcript_with_a_number_too_long_to_read(tmp_path):
+    path = tmp_path / "ep9.json"
+    path.write_text('{"segments": [{"start": 1' + "0" * 5000 + ', "end": 2, "text": "hi"}]}')
+    with pytest.raises(IngestError) as exc:
+        ingest.sources.load_sources([path])
+    assert str(exc.value) == f"{path}: not a transcript: it holds a number too long to read"
+
+
+def test_json_word_time_too_large_for_a_float_is_dropped(tmp_path):
+    path = tmp_path / "ep9.json"
+    path.write_text('{"segments": [{"start": 1, "end": 2, "text": "hello world", "words": ['
+                    '{"word": "hello", "start": 1' + "0" * 3600 + ', "end": 1.5}, {"word": "world", "start": 1.5, "end": 2}]}]}')
+    [doc] = ingest.sources.load_sources([path])
+    assert [(w.word, w.start) for w in doc.segments[0].words] == [("hello", None), ("world", 1.5)]
+
+
+def test_otter_turn_with_an_impossible_hour_keeps_its_speaker(tmp_path):
+    path = tmp_path / "ep9.txt"
+    path.write_text("Robert Crane  0:05\nHello there.\n\nJane Doe  12345678:00:00\nThis turn has a huge hour.\n\n"
+                    "Robert Crane  0:20\nBack to normal.\n")
+    [doc], warned = load(path)
+    assert [(s.speaker, s.start, s.text) for s in doc.segments] == [
+        ("Robert Crane", 5, "Hello there."), ("Jane Doe", None, "This turn has a huge hour."),
+        ("Robert Crane", 20, "Back to normal.")]
+    assert warned == [f"{path}, line 4: 'Jane Doe  12345678:00:00' has no plausible time; the turn is kept without one"]
+
+
+def test_unreadable_sub_folder_is_named(tmp_path, monkeypatch):
+    (tmp_path / "ep301.vtt").write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Ann Lee>Hello.\n")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "ep302.vtt").write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Ann Lee>Hi.\n")
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # as a folder without read permission answers (the tests run as root)
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+    monkeypatch.setattr(os, "scandir", scandir)
+    docs, warned = load(tmp_path)
+    assert [d.id for d in docs] == ["episode-301"]
+    assert warned == [f"{locked}: cannot read the folder (Permission denied); the files in it were not read"]
+
+
+def test_full_disk_is_a_clean_error_and_keeps_kb_db(tmp_path, monkeypatch):
+    db = tmp_path / "kb.db"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["build", str(MIXED), "--db", str(db), "--silent"]).exit_code == 0
+    before = db.read_bytes()
+
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+    monkeypatch.setattr("kb.build.write_postings", full)
+    result = runner.invoke(cli, ["build", str(MIXED), "--db", str(db)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"Error: cannot write {db}: database or disk is full\n{db} was left as it was.\n" in result.output
+    assert db.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["kb.db"]

@@ -46,6 +46,14 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
                 time.sleep(0.2)
             return
+        if self.path == "/cut-short":  # the connection closes before the body it announced
+            self.send_response(200)
+            self.send_header("Content-Type", "text/vtt")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello")
+            self.close_connection = True
+            return
         if self.path in ("/big", "/big-unsized"):
             self.send_response(200)
             if self.path == "/big":
@@ -173,3 +181,10 @@ def test_connection_refused_through_the_cli(tmp_path):
     assert result.exit_code == 1
     assert f"Error: {url}: cannot fetch the URL: Connection refused\n" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "kb.db").exists()
+
+
+def test_download_cut_short_is_an_error(server):
+    with pytest.raises(IngestError) as exc:
+        ingest.sources.load_sources([f"{server}/cut-short"])
+    assert str(exc.value) == (f"{server}/cut-short: cannot fetch the URL: the download was cut short "
+                              "(43 of the 1,000 bytes it announced)")
