@@ -3,10 +3,12 @@ added, "quoted phrases", and spelling corrected against the corpus before anythi
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 
 from .analysis import STOP_WORDS, fold, stem, terms
 from .facets import Filters
+from .reader import SearchError
 from .topics import Topic, naming_phrases
 
 EXPANSION_WEIGHT = 0.35  # an alias added from the taxonomy counts less than a word the user typed
@@ -18,6 +20,15 @@ NAMING_WEIGHT = 0.4
 PHRASE = re.compile(r'"([^"]+)"')
 ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 MEMO_LIMIT = 10_000  # queries remembered per kb.db; past it the memory starts again
+# The most a query may ask, so that one request cannot hold the server: what people type is a few
+# words; the limits apply to kb search, the search page and the SQL functions alike.
+MAX_QUERY_CHARS = 500
+MAX_QUERY_WORDS = 50
+TIME_LIMIT_MS = 1000  # as Datasette's sql_time_limit_ms; the page uses that setting
+# Spelling correction tries every one-edit neighbour of an unknown word: bounded per query.
+MAX_CORRECTIONS = 4
+MAX_CORRECTED_LENGTH = 24
+CORRECTION_SECONDS = 0.1
 
 
 @dataclass
@@ -26,6 +37,28 @@ class Query:
     limit: int = 10
     offset: int = 0
     filters: Filters = field(default_factory=Filters)
+    time_limit_ms: int = TIME_LIMIT_MS
+
+
+def check_query(text: str) -> None:
+    """SearchError when a query asks more than any search should do."""
+    words = len(text.split())
+    if len(text) > MAX_QUERY_CHARS or words > MAX_QUERY_WORDS:
+        raise SearchError(f"the query is too long ({len(text):,} characters, {words:,} words): a query may have "
+                          f"at most {MAX_QUERY_CHARS} characters and {MAX_QUERY_WORDS} words")
+
+
+class Deadline:
+    """The moment a search must be done by; `check` raises SearchError once it has passed."""
+
+    def __init__(self, limit_ms: int | None):
+        self.limit_ms = limit_ms
+        self.at = time.monotonic() + limit_ms / 1000 if limit_ms else None
+
+    def check(self) -> None:
+        if self.at is not None and time.monotonic() > self.at:
+            raise SearchError(f"the search took longer than {self.limit_ms:,} ms, the time limit, and was stopped; "
+                              "a query of fewer words is quicker")
 
 
 def query_terms(text: str, named: list[Topic]) -> tuple[list[str], dict[str, float]]:
@@ -90,12 +123,15 @@ class Corrector:
         self.corrected = Memo(self.correct)
 
     def correct(self, text: str) -> str:
+        """The text with its unknown words corrected: at most MAX_CORRECTIONS of them, and for at
+        most CORRECTION_SECONDS (past that, the rest of the text is searched as typed)."""
         spans = list(re.finditer(r"[\w'’-]+", text))
         stems = [(terms(m.group()) or [""])[0] for m in spans]
-        out, last = [], 0
+        out, last, tried, until = [], 0, 0, time.monotonic() + CORRECTION_SECONDS
         for n, match in enumerate(spans):
             word = match.group()
-            if self.is_unknown(word, stems[n]):
+            if tried < MAX_CORRECTIONS and time.monotonic() < until and self.is_unknown(word, stems[n]):
+                tried += 1
                 context = (stems[n - 1] if n else "", stems[n + 1] if n + 1 < len(spans) else "")
                 fixed = self.likeliest_neighbour(word.lower(), context)
                 if fixed is not None:
@@ -105,7 +141,8 @@ class Corrector:
         return "".join(out) + text[last:]
 
     def is_unknown(self, word: str, word_stem: str) -> bool:
-        return (len(word) >= 4 and word.isascii() and word.isalpha() and bool(word_stem) and len(terms(word)) == 1
+        return (4 <= len(word) <= MAX_CORRECTED_LENGTH and word.isascii() and word.isalpha() and bool(word_stem)
+                and len(terms(word)) == 1
                 and word.lower() not in self.taxonomy_words and self.reader.postings(word_stem) is None)
 
     def likeliest_neighbour(self, word: str, context: tuple[str, str] = ("", "")) -> str | None:

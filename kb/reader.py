@@ -19,7 +19,13 @@ from .topics import Topic, topics_from_entries
 
 
 class SearchError(KBError, ValueError):
-    """The search could not run: no kb.db, a kb.db from another tool or version, or an unknown filter."""
+    """The search could not run: no kb.db, a kb.db from another tool or version, an unknown filter,
+    or a query that asks too much."""
+
+
+# Postings read for queries are kept, up to this much: past it they are read again as needed.
+MAX_CACHED_BYTES = 256 * 2**20
+MAX_CACHED_TERMS = 200_000
 
 
 class Reader:
@@ -41,6 +47,7 @@ class Reader:
             raise SearchError(f"{self.path}: not a kb.db built by 'kb build' ({exc})") from None
         self.norms = length_norms(self.lengths)
         self._postings: dict[str, Postings | None] = {}
+        self._cached_bytes = 0
         self._word_df: dict[str, int] | None = None
 
     def check_version(self) -> None:
@@ -70,14 +77,18 @@ class Reader:
 
     def postings(self, term: str) -> Postings | None:
         """One term's idf and postings, read from kb.db the first time the term is asked for."""
-        if term not in self._postings:
-            self.read_postings([term])
-        return self._postings[term]
+        return self.read_postings([term])[term]
 
-    def read_postings(self, terms_wanted) -> None:
-        """Read the postings of every term not yet in memory with one statement (a query's
-        terms and expansions come at once: one round trip instead of one per term)."""
-        missing = [t for t in dict.fromkeys(terms_wanted) if t not in self._postings]
+    def read_postings(self, terms_wanted) -> dict[str, Postings | None]:
+        """Each term's postings (None: not in the index), those not yet in memory read with one
+        statement (a query's terms and expansions come at once: one round trip, not one per term)."""
+        wanted = list(dict.fromkeys(terms_wanted))
+        cache = self._postings  # searches share the reader: this call keeps to one cache
+        if len(cache) + len(wanted) > MAX_CACHED_TERMS or self._cached_bytes > MAX_CACHED_BYTES:
+            cache = self._postings = {}
+            self._cached_bytes = 0
+        got = {t: cache[t] for t in wanted if t in cache}
+        missing = [t for t in wanted if t not in got]
         for start in range(0, len(missing), 500):  # within SQLite's limit on parameters
             batch = missing[start:start + 500]
             for term, idf, df, ids, weights, counts in self.conn.execute(
@@ -85,14 +96,16 @@ class Reader:
                     f"({','.join('?' * len(batch))})", batch):
                 chunk_ids = unpack_ids(ids)
                 bm25 = bm25_weights(unpack_counts(counts), df, self.n_chunks, self.norms[chunk_ids])
-                self._postings[term] = Postings(idf, df, chunk_ids, unpack_weights(weights), bm25)
-            for term in batch:
-                self._postings.setdefault(term, None)
+                got[term] = Postings(idf, df, chunk_ids, unpack_weights(weights), bm25)
+                self._cached_bytes += 12 * len(chunk_ids)  # ids, weights and BM25 weights
+        for term in missing:
+            cache[term] = got.setdefault(term, None)
+        return got
 
     def found(self, terms_wanted) -> dict[str, Postings]:
         """The postings of those of these terms that the index has, in the order given."""
-        self.read_postings(terms_wanted)
-        return {t: p for t in dict.fromkeys(terms_wanted) if (p := self._postings[t]) is not None}
+        got = self.read_postings(terms_wanted)
+        return {t: p for t in dict.fromkeys(terms_wanted) if (p := got[t]) is not None}
 
     def word_df(self) -> dict[str, int]:
         """Single-word terms and how many chunks hold each (read once, for spelling correction)."""

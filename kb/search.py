@@ -11,7 +11,8 @@ import numpy as np
 
 from . import ranking
 from .facets import Filters
-from .query import Corrector, Memo, Query, asked_terms, phrase_terms, query_stems, query_terms
+from .query import (Corrector, Deadline, Memo, Query, asked_terms, check_query, phrase_terms, query_stems,
+                    query_terms)
 from .reader import Reader, SearchError
 from .snippets import result, spoken_at
 from .topics import Topic, matched_topics, resolve_topic
@@ -45,12 +46,17 @@ class Searcher:
             raise SearchError(f"unknown topic {value!r}; known topics: {known}")
         return found
 
-    def scores(self, text: str) -> np.ndarray:
-        """Fused relevance of every chunk (index = chunk id), spelling corrected first."""
+    def scores(self, text: str, deadline: Deadline | None = None) -> np.ndarray:
+        """Fused relevance of every chunk (index = chunk id), spelling corrected first. SearchError
+        for a query over the limits (kb/query.py), or one that runs past its deadline."""
+        check_query(text)
+        deadline = deadline or Deadline(None)
         text = self.corrected(text)
         named = self.query_topics(text)
         terms, boosts = query_terms(text, named)
+        deadline.check()
         found = self.reader.found(boosts)
+        deadline.check()
         scores = ranking.fused(ranking.cosine(self.size, found, terms, boosts),
                                ranking.bm25(self.size, found, boosts), self.weights)
         ranking.boost_topics(scores, [self.facets.chunks_with_topic(t.name) for t in named])
@@ -59,7 +65,9 @@ class Searcher:
 
     def ranked(self, query: Query) -> np.ndarray:
         """Scores of the chunks that pass the query's filters and quoted phrases (others 0)."""
-        scores = self.scores(query.text)
+        deadline = Deadline(query.time_limit_ms)
+        scores = self.scores(query.text, deadline)
+        deadline.check()
         phrases = phrase_terms(query.text)
         if phrases:
             required = [self.reader.postings(t) for terms in phrases for t in terms]
@@ -70,6 +78,7 @@ class Searcher:
 
     def run(self, query: Query) -> list[dict]:
         """One page of results, best first."""
+        check_query(query.text)
         query = replace(query, text=self.corrected(query.text))
         return self.page(self.ranked(query), query)
 
@@ -86,6 +95,7 @@ class Searcher:
     def search_with_facets(self, query: Query) -> dict:
         """One page of results, the number of results, and facet counts over all of them."""
         typed = query.text
+        check_query(typed)
         query = replace(query, text=self.corrected(query.text))
         scores = self.ranked(query)
         matched = np.flatnonzero(scores > 0)

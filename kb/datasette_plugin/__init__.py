@@ -18,9 +18,11 @@ from __future__ import annotations
 import importlib.util
 
 from datasette import hookimpl
+from datasette.utils.asgi import NotFound
 
 from .functions import register_functions
-from .pages import SEARCH_PATH
+from .guard import guarded
+from .pages import SEARCH_PATH, can_read_chunks, kb_database
 from .routes import redirect_to_search, search_json, search_page
 
 
@@ -40,5 +42,18 @@ def register_routes(datasette):
 
 
 @hookimpl
-def menu_links(datasette):
-    return [{"href": datasette.urls.path(SEARCH_PATH), "label": "Search the podcast"}]
+def asgi_wrapper(datasette):
+    return lambda app: guarded(app, datasette)
+
+
+@hookimpl
+def menu_links(datasette, actor):
+    async def links():
+        try:
+            db = await kb_database(datasette)
+        except NotFound:
+            return []
+        if not await can_read_chunks(datasette, actor, db):
+            return []
+        return [{"href": datasette.urls.path(SEARCH_PATH), "label": "Search the podcast"}]
+    return links

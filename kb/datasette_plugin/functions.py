@@ -18,7 +18,7 @@ import numpy as np
 from ..export.selection import ExportOptions, document_item
 from ..query import query_stems
 from ..ranking import top_ids
-from ..search import SearchError, knowledge_base
+from ..search import knowledge_base
 from ..snippets import snippet
 from ..timecode import mmss
 
@@ -41,20 +41,14 @@ def register_functions(conn, path: str) -> None:
     def kb_search(q, n=20):
         if not q or not str(q).strip():
             return "[]"
-        try:
-            ids = ranked(path, str(q))[1]
-        except SearchError:
-            return "[]"
+        ids = ranked(path, str(q))[1]  # a query over the limits raises: it is not "no results"
         return json.dumps(list(ids[: max(0, min(int(n or 20), MAX_RESULTS))]))
 
     def kb_related(chunk_id, n=5):
         n = max(0, min(int(n if n is not None else 5), MAX_RESULTS))
         if chunk_id is None or n == 0:
             return "[]"
-        try:
-            found = knowledge_base(path).related(int(chunk_id), n)
-        except SearchError:
-            return "[]"
+        found = knowledge_base(path).related(int(chunk_id), n)
         return json.dumps([r["chunk_id"] for r in found])
 
     def kb_score(q, chunk_id):

@@ -2,10 +2,11 @@
 search or related view it asks for, run in Datasette's SQL threads."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
-from datasette.utils.asgi import BadRequest, NotFound
+from datasette.utils.asgi import BadRequest, Forbidden, NotFound
 
 from ..facets import FACETS, Filters
 from ..query import Query
@@ -57,9 +58,12 @@ def related_url(datasette, chunk_id: int, format: str | None = None) -> str:
 
 
 def whole_number(text: str | None, name: str, default: int, most: int | None = None) -> int:
+    """A GET parameter that must be a whole number from 1 (ASCII digits only: '²' is a digit to
+    str.isdigit, but no number); BadRequest otherwise."""
     if text is None or not text.strip():
         return default
-    number = int(text) if text.strip().isdigit() else 0
+    digits = text.strip()
+    number = int(digits) if re.fullmatch(r"[0-9]{1,18}", digits) else 0
     if number < 1 or (most is not None and number > most):
         upper = f" to {most}" if most is not None else ""
         raise BadRequest(f"{name} must be a whole number from 1{upper}, not {text!r}")
@@ -91,13 +95,14 @@ async def kb_database(datasette):
     raise NotFound("No knowledge base here: serve a kb.db built by 'kb build'")
 
 
-def search_data(kb: Searcher, state: PageState) -> dict:
+def search_data(kb: Searcher, state: PageState, time_limit_ms: int) -> dict:
     """One page of ranked results and the facets of all of them (nothing for an empty query)."""
     if not state.q:
         return {"query": "", "total": 0, "offset": 0, "limit": PAGE_SIZE,
                 "filters": [{"facet": f, "value": v} for f, v in state.search_filters().items()],
                 "results": [], "facets": {}}
-    return kb.search_with_facets(Query(state.q, PAGE_SIZE, (state.page - 1) * PAGE_SIZE, state.search_filters()))
+    return kb.search_with_facets(Query(state.q, PAGE_SIZE, (state.page - 1) * PAGE_SIZE, state.search_filters(),
+                                       time_limit_ms))
 
 
 def related_data(kb: Searcher, chunk_id: int, n: int) -> dict:
@@ -110,10 +115,27 @@ def related_data(kb: Searcher, chunk_id: int, n: int) -> dict:
             "results": kb.related(chunk_id, n)}
 
 
+async def can_read_chunks(datasette, actor, db) -> bool:
+    """Whether the actor may see the chunks table, decided as Datasette decides it for the table's
+    own page: the table's permission, else the database's, else the instance's."""
+    try:
+        await datasette.ensure_permissions(actor, chunk_permissions(db))
+    except Forbidden:
+        return False
+    return True
+
+
+def chunk_permissions(db) -> list:
+    return [("view-table", (db.name, "chunks")), ("view-database", db.name), "view-instance"]
+
+
 async def run(datasette, request) -> tuple[Searcher, PageState | None, dict]:
-    """The search or related view a request asks for, run in Datasette's SQL threads."""
+    """The search or related view a request asks for, run in Datasette's SQL threads, for an actor
+    who may see the chunks table (Forbidden, Datasette's 403, otherwise)."""
     db = await kb_database(datasette)
+    await datasette.ensure_permissions(request.actor, chunk_permissions(db))
     related = (request.args.get("related") or "").strip()
+    time_limit = datasette.setting("sql_time_limit_ms")  # the search keeps to Datasette's limit for SQL
 
     def inner(conn):
         kb = knowledge_base(db.path)
@@ -122,7 +144,7 @@ async def run(datasette, request) -> tuple[Searcher, PageState | None, dict]:
             n = whole_number(request.args.get("n"), "n", RELATED_SIZE, MAX_RESULTS)
             return kb, None, related_data(kb, chunk_id, n)
         state = page_state(request, kb)
-        return kb, state, search_data(kb, state)
+        return kb, state, search_data(kb, state, time_limit)
 
     try:
         return await db.execute_fn(inner)
