@@ -7,13 +7,15 @@ import re
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urljoin, urlsplit
 
-WEB_URL = re.compile(r"^https?://[^\s/?#]+", re.I)
+# A host, then only characters a URL may hold unencoded: no double quotes, angle brackets,
+# backslashes, braces, spaces or control characters, which could close an attribute around it.
+WEB_URL = re.compile(r"^https?://[^\s/?#\"<>\\^`{|}]+[^\s\"<>\\^`{|}]*$", re.I)
 URL_IN_TEXT = re.compile(r"https?://[^\s<>\"')\]]+")
 
 
 def is_web_url(value: object) -> bool:
     """Whether `value` is an absolute http(s) URL with a host."""
-    return isinstance(value, str) and bool(WEB_URL.match(value.strip()))
+    return isinstance(value, str) and bool(WEB_URL.match(value))
 
 
 def web_url(value: object, base_url: str | None = None) -> str | None:
@@ -22,7 +24,8 @@ def web_url(value: object, base_url: str | None = None) -> str | None:
     url = " ".join(str(value or "").split())
     if base_url and url:
         url = urljoin(base_url, url)
-    return url.replace(" ", "%20") if is_web_url(url) else None
+    url = url.replace(" ", "%20")
+    return url if is_web_url(url) else None
 
 
 def urls_in(text: str) -> list[str]:

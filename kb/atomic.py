@@ -1,14 +1,16 @@
 """Files that appear whole or not at all: written to a temporary file beside the target, renamed
 over it only when the writing succeeded. kb.db, cached transcripts and converted models are all
-written so, and a reader never sees half a file."""
+written so, and a reader never sees half a file. A lock beside a file keeps its writers one at a
+time, and what a killed writer left behind can be found and removed."""
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 
 def current_umask() -> int:
@@ -38,3 +40,41 @@ def write_json(path: str | os.PathLike, data: object) -> None:
     """`data` as UTF-8 JSON at `path`, replaced whole."""
     with replacing(path) as tmp:
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def leftovers(path: str | os.PathLike) -> list[Path]:
+    """Temporary files that `replacing(path)` left behind when its process was killed mid-write."""
+    path = Path(path)
+    return sorted(path.parent.glob(f".{glob_escape(path.name)}.*.tmp"))
+
+
+def glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
+@contextmanager
+def exclusive(path: str | os.PathLike, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the lock file beside `path` (`.NAME.lock`) for the block: one writer at a time. A
+    second process waits for the first, after telling `waiting` which process it waits for. The
+    kernel releases the lock when its process ends, however it ends, so no lock is ever stale."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.parent / f".{path.name}.lock"
+    with open(lock_path, "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "another process"
+            if waiting is not None:
+                waiting(f"Waiting for {holder}, which is writing {path}")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"process {os.getpid()}")
+        lock.flush()
+        try:
+            yield
+        finally:
+            lock.truncate(0)
+            fcntl.flock(lock, fcntl.LOCK_UN)

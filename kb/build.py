@@ -1,24 +1,30 @@
 """The build: sources -> documents -> chunks -> topics -> TF-IDF -> kb.db, written atomically."""
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 import multiprocessing
 import os
 import re
+import signal
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ingest.errors import IngestError
+from ingest.errors import IngestError, IngestWarning
+from ingest.fetch import size_text
 from ingest.model import Document
 from ingest.sources import load_sources
 
 from .chunking import Chunk, chunk_documents
 from .store import atomic_database, write_full_text, write_passages, write_postings
 from .analysis import terms
+from .atomic import exclusive, leftovers
 from .audio.transcribe import transcriber
 from .tfidf import Counts, build_index, chunk_lengths, count_terms, merge_counts
 from .topics import Topic, assign_topics, load_taxonomy
@@ -44,8 +50,14 @@ class BuildSummary:
 def build_kb(sources: list[str | Path], db_path: str | Path, topics_path: str | Path,
              progress: Progress | None = None) -> BuildSummary:
     """Build kb.db from sources; the old kb.db is replaced only when every step succeeded."""
-    began = time.perf_counter()
     say = progress or (lambda message: None)
+    with exclusive(db_path, waiting=say):  # one build of a kb.db at a time: a second one waits
+        remove_leftovers(db_path)
+        return build_locked(sources, db_path, topics_path, say)
+
+
+def build_locked(sources: list[str | Path], db_path: str | Path, topics_path: str | Path, say: Progress) -> BuildSummary:
+    began = time.perf_counter()
     taxonomy = load_taxonomy(topics_path)
     documents = load_sources(sources, on_file=lambda path: say(f"Reading {path}"), transcribe=transcriber(say))
     mark_repeated_boilerplate(documents)
@@ -72,6 +84,20 @@ def build_kb(sources: list[str | Path], db_path: str | Path, topics_path: str | 
     )
 
 
+def remove_leftovers(db_path: str | Path) -> None:
+    """Remove the temporary files of builds of this kb.db that were killed while writing (no other
+    build of it runs: the lock is held), and name them in a warning."""
+    found = leftovers(db_path)
+    if found:
+        sizes = []
+        for path in found:
+            with contextlib.suppress(OSError):
+                sizes.append(f"{path.name} ({size_text(path.stat().st_size)})")
+                path.unlink()
+        warnings.warn(IngestWarning(f"removed {len(sizes)} temporary file(s) left by an interrupted build of "
+                                    f"{db_path}: {', '.join(sizes)}"))
+
+
 def analyse(chunks: list[Chunk], taxonomy: list[Topic], progress: Progress | None = None) -> Counts:
     """Count each chunk's index terms and tag its topics: the per-chunk work, in runs of chunks
     spread over the machine's cores when there is enough of it. Workers are forked, so they read
@@ -84,7 +110,7 @@ def analyse(chunks: list[Chunk], taxonomy: list[Topic], progress: Progress | Non
     runs = _runs(len(chunks), workers * 4 if parallel else 1)
     try:
         if parallel:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with multiprocessing.get_context("fork").Pool(workers, initializer=die_with_parent) as pool:
                 results = list(_reporting(pool.imap(_analyse_run, runs), runs, progress))
         else:
             results = [_analyse_run(runs[0])]
@@ -97,6 +123,14 @@ def analyse(chunks: list[Chunk], taxonomy: list[Topic], progress: Progress | Non
 
 
 _work: tuple[list[Chunk], list[Topic]] = ([], [])
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a worker: be killed when the build process dies, however it dies (Linux), so that a
+    killed build leaves no workers computing for nobody."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _runs(n: int, parts: int) -> list[tuple[int, int]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import sys
 import tempfile
@@ -74,6 +75,7 @@ def run_build(sources: list[str], db: str, topics_path: str | None, silent: bool
     from .build import build_kb  # here: it loads scipy and the parsers, which searching never needs
 
     progress = None if silent else (lambda message: click.echo(message, err=True))
+    signal.signal(signal.SIGTERM, stop_cleanly)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", IngestWarning)
         try:
@@ -87,6 +89,11 @@ def run_build(sources: list[str], db: str, topics_path: str | None, silent: bool
     for warning in caught:
         click.echo(f"Warning: {warning.message}", err=True)
     return summary
+
+
+def stop_cleanly(signum, frame):
+    """SIGTERM ends a build as Ctrl+C does: its temporary file is removed and kb.db kept."""
+    raise SystemExit(128 + signum)
 
 
 @cli.command()
@@ -137,6 +144,7 @@ def export(db, topics, since, until, episodes, query, highlights, fmt, output):
 
     Example: kb export --topic MFA --since 2020-01 --format markdown -o mfa.md
     """
+    from .export.json_feed import ExportWarning
     from .export.renderers import render_export
     from .export.selection import ExportOptions, parse_date, parse_episodes
     from .search import knowledge_base
@@ -148,7 +156,11 @@ def export(db, topics, since, until, episodes, query, highlights, fmt, output):
         filters={k: v for k, v in (("topics", list(topics)), ("since", since), ("until", until),
                                    ("episodes", episodes), ("query", query)) if v},
     )
-    text, count = render_export(knowledge_base(db), options, fmt)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ExportWarning)
+        text, count = render_export(knowledge_base(db), options, fmt)
+    for warning in caught:
+        click.echo(f"Warning: {warning.message}", err=True)
     if count == 0:
         click.echo("No items matched; the export is empty.", err=True)
     if output:

@@ -1,14 +1,19 @@
 """kb build: the rows it writes, atomic replacement, and the same rows from the same sources."""
 import json
+import os
 import sqlite3
+import threading
+import warnings
 
 import pytest
 import sqlite_utils
 
-from ingest.errors import IngestError
+from ingest.errors import IngestError, IngestWarning
+from kb.atomic import exclusive
 from kb.build import build_kb
 
 from conftest import CORPUS, TOPICS
+
 
 
 def rows(path, sql):
@@ -86,7 +91,7 @@ def test_failed_build_leaves_old_db(tmp_path):
     with pytest.raises(IngestError, match="file is empty"):
         build_kb([CORPUS, empty], db, TOPICS)
     assert db.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.txt", "kb.db"]  # no temp file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".kb.db.lock", "empty.txt", "kb.db"]  # no temp file left
 
 
 @pytest.mark.parametrize("step, error", [
@@ -105,4 +110,52 @@ def test_interrupted_write_leaves_old_db(tmp_path, monkeypatch, step, error):
     with pytest.raises(error):
         build_kb([CORPUS], db, TOPICS)
     assert db.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["kb.db"]
+    assert [p.name for p in tmp_path.iterdir() if p.name != ".kb.db.lock"] == ["kb.db"]
+
+
+# Crashes and concurrency: what a killed build leaves, two builds of one kb.db, forked workers.
+
+def test_next_build_removes_what_a_killed_build_left(tmp_path):
+    db = tmp_path / "kb.db"
+    left = tmp_path / ".kb.db.k2x9_a.tmp"
+    left.write_bytes(b"x" * 3000)
+    other = tmp_path / ".other.db.k2x9_a.tmp"  # another database's build: not ours to remove
+    other.write_bytes(b"y")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        build_kb([CORPUS], db, TOPICS)
+    assert not left.exists() and other.exists() and db.exists()
+    assert [str(w.message) for w in caught if issubclass(w.category, IngestWarning)] == [
+        f"removed 1 temporary file(s) left by an interrupted build of {db}: .kb.db.k2x9_a.tmp (3,000 bytes)"]
+
+
+def test_a_second_build_waits_for_the_first(tmp_path):
+    db = tmp_path / "kb.db"
+    said = []
+    with exclusive(db):  # as a first build holds it
+        second = threading.Thread(target=build_kb, args=([CORPUS], db, TOPICS, said.append))
+        second.start()
+        second.join(timeout=1.5)
+        assert second.is_alive() and not db.exists()  # waiting, not writing beside the first
+        assert said == [f"Waiting for process {os.getpid()}, which is writing {db}"]
+    second.join(timeout=60)
+    assert not second.is_alive() and db.exists()
+
+
+def parent_death_signal(_=None) -> int:
+    import ctypes
+    value = ctypes.c_int(0)
+    ctypes.CDLL(None).prctl(2, ctypes.byref(value))  # PR_GET_PDEATHSIG
+    return value.value
+
+
+def test_forked_workers_die_with_the_build():
+    # A build killed while its workers count terms must not leave them running: each worker asks
+    # the kernel for SIGKILL when its parent dies.
+    import multiprocessing
+    import signal
+    from kb.build import die_with_parent
+    with multiprocessing.get_context("fork").Pool(1, initializer=die_with_parent) as pool:
+        assert pool.map(parent_death_signal, [0]) == [signal.SIGKILL]
+    with multiprocessing.get_context("fork").Pool(1) as pool:  # what a worker has without it
+        assert pool.map(parent_death_signal, [0]) == [0]

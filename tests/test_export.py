@@ -185,3 +185,23 @@ async def test_canned_query_gives_the_export_items(corpus_db):
     items = [row["item"] for row in response.json()["rows"]]
     expected = json.loads(export(corpus_db, "--format", "json", "--topic", "Business Voice").stdout)["items"]
     assert items == expected
+
+
+def test_only_web_audio_with_a_mime_type_reaches_the_feed(corpus_db, tmp_path):
+    # a source could hold any string in an enclosure's URL or type; apps read the feed's attachments
+    dated = tmp_path / "kb.db"
+    shutil.copy(corpus_db, dated)
+    with sqlite3.connect(dated) as conn:
+        conn.execute("""update documents set audio_url = 'https://media.example/234.mp3', audio_type = '"><script>'
+                        where id = 'episode-234'""")
+        conn.execute("""update documents set audio_url = 'https://media.example/"><script>', audio_type = 'audio/mpeg'
+                        where id = 'episode-220'""")
+        conn.execute("""update documents set audio_url = 'https://media.example/211.mp3', audio_type = 'audio/mpeg'
+                        where id = 'episode-211'""")
+    result = export(dated)
+    assert result.exit_code == 0, result.output
+    items = {i["id"]: i for i in json.loads(result.stdout)["items"]}
+    assert "attachments" not in items["episode-234"] and "attachments" not in items["episode-220"]
+    assert items["episode-211"]["attachments"] == [{"url": "https://media.example/211.mp3", "mime_type": "audio/mpeg"}]
+    assert "Warning: episode-234: audio attachment left out: 'https://media.example/234.mp3' ('\"><script>')" in result.stderr
+    assert "Warning: episode-220: audio attachment left out:" in result.stderr and "<script>" not in result.stdout

@@ -1,5 +1,8 @@
 """What one request may do to the server: Datasette's permissions on every route the plugin adds,
 bounded queries with clear 4xx answers, and no 500 for odd parameters."""
+import sqlite3
+from pathlib import Path
+
 import pytest
 import yaml
 from bs4 import BeautifulSoup
@@ -108,3 +111,23 @@ def test_postings_kept_in_memory_are_bounded(corpus_db, monkeypatch):
         searcher.search(f"teams zzq{n} licensing")
         assert len(searcher.reader._postings) <= 50
     assert searcher.search("GDAP")[0]["chunk_id"] == Searcher(corpus_db).search("GDAP")[0]["chunk_id"]
+
+
+async def test_a_rebuilt_kb_db_is_served_whole(tmp_path):
+    # kb serve keeps running while kb build renames a new kb.db over the old one: the table pages
+    # and the search must show the new file, both of them, from the next request on.
+    from kb.build import build_kb
+    from conftest import TOPICS
+    mixed = Path(__file__).parent / "fixtures" / "mixed"
+    db = tmp_path / "kb.db"
+    build_kb([mixed / "feed.xml"], db, TOPICS)
+    ds = Datasette([], immutables=[str(db)], metadata=yaml.safe_load(METADATA.read_text()))
+    before = (await ds.client.get("/kb/chunks.json?_size=0")).json()["filtered_table_rows_count"]
+    assert (await ds.client.get("/-/kb-search.json?q=backups")).json()["total"] <= before
+    build_kb([mixed], db, TOPICS)
+    after = (await ds.client.get("/kb/chunks.json?_size=0")).json()["filtered_table_rows_count"]
+    found = (await ds.client.get("/-/kb-search.json?q=backups")).json()
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("select count(*) from chunks").fetchone()[0]
+    assert after == rows != before
+    assert 0 < found["total"] <= after

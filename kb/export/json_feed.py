@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import html
 import json
+import re
+import warnings
 
 from ingest.urls import is_web_url
 
@@ -10,6 +12,11 @@ from .selection import Export, ExportOptions
 
 SCHEMA = "need-to-know-kb/export/1"
 HOME_PAGE = "https://blog.ciaops.com/"
+MIME_TYPE = re.compile(r"[a-z]+/[a-z0-9][a-z0-9.+-]*", re.I)
+
+
+class ExportWarning(UserWarning):
+    """Something was left out of an export; the export goes on."""
 
 
 def to_json(export: Export) -> str:
@@ -42,14 +49,28 @@ def feed_item(i: dict) -> dict:
         out["url"] = i["url"]
     if i["published"]:
         out["date_published"] = rfc3339(i["published"])
-    if i["audio"]:
-        attachment = {"url": i["audio"]["url"], "mime_type": i["audio"]["mime_type"]}
-        if i["audio"]["duration_in_seconds"]:
-            attachment["duration_in_seconds"] = i["audio"]["duration_in_seconds"]
+    attachment = audio_attachment(i)
+    if attachment:
         out["attachments"] = [attachment]
     out["_need_to_know"] = {"kind": i["kind"], "episode": i["episode"], "highlights": i["highlights"],
                             "resources": i["resources"]}
     return out
+
+
+def audio_attachment(i: dict) -> dict | None:
+    """The item's audio as a JSON Feed attachment: only an http(s) URL with a well-formed MIME type
+    goes into a feed that podcast apps read; anything else is dropped with a warning."""
+    audio = i["audio"]
+    if not audio:
+        return None
+    if not is_web_url(audio["url"]) or not MIME_TYPE.fullmatch(audio["mime_type"] or ""):
+        warnings.warn(ExportWarning(f"{i['id']}: audio attachment left out: {audio['url'][:80]!r} "
+                                    f"({str(audio['mime_type'])[:40]!r}) is not an http(s) URL with a MIME type"))
+        return None
+    attachment = {"url": audio["url"], "mime_type": audio["mime_type"]}
+    if audio["duration_in_seconds"]:
+        attachment["duration_in_seconds"] = audio["duration_in_seconds"]
+    return attachment
 
 
 def content_html(i: dict) -> str:
