@@ -3,9 +3,11 @@ parses its options, calls one library function and reports; every KBError become
 `Error: ...` line and exit status 1."""
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
+import socket
 import sqlite3
 import sys
 import tempfile
@@ -224,6 +226,7 @@ def serve(db, port, host, metadata):
 
     Example: kb serve --port 8001, then open http://127.0.0.1:8001/
     """
+    check_port(host, port)
     if not Path(db).exists():
         click.echo(f"{db} not found: building it from the bundled corpus first", err=True)
         run_build([str(bundled("corpus"))], db, None, silent=False)
@@ -232,6 +235,17 @@ def serve(db, port, host, metadata):
                "-p", str(port), "-h", host]
     click.echo(f"Serving {db} at http://{host}:{port}/ (Ctrl+C stops it)", err=True)
     os.execv(sys.executable, command)  # Datasette takes over this process, and its signals
+
+
+def check_port(host: str, port: int) -> None:
+    """A clear error before Datasette starts when the port is taken (uvicorn's own is a traceback)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise click.ClickException(f"port {port} is in use; try --port {port + 1}") from None
+            raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
 def metadata_for(db: str, metadata_path: str) -> str:

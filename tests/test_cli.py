@@ -172,3 +172,15 @@ def test_search_command_loads_no_build_libraries(corpus_db):
             "print(sorted(m for m in ('sklearn', 'scipy', 'bs4', 'feedparser') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_serve_on_a_port_in_use_says_so(runner, corpus_db, monkeypatch):
+    import socket
+    monkeypatch.setattr(cli_module.os, "execv", lambda program, command: pytest.fail("must not start Datasette"))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(cli, ["serve", "--db", str(corpus_db), "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: port {port} is in use; try --port {port + 1}\n"
