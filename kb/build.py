@@ -27,7 +27,9 @@ from .analysis import terms
 from .atomic import exclusive, leftovers
 from .audio.transcribe import transcriber
 from .tfidf import Counts, build_index, chunk_lengths, count_terms, merge_counts
+from .paths import bundled
 from .topics import Topic, assign_topics, load_taxonomy
+from .vocabulary import Names, load_vocabulary, with_vocabulary
 
 Progress = Callable[[str], None]
 PARALLEL_FROM_CHUNKS = 5000  # below this, starting worker processes costs more than it saves
@@ -48,17 +50,28 @@ class BuildSummary:
 
 
 def build_kb(sources: list[str | Path], db_path: str | Path, topics_path: str | Path,
-             progress: Progress | None = None) -> BuildSummary:
+             progress: Progress | None = None, vocabulary_path: str | Path | None = None) -> BuildSummary:
     """Build kb.db from sources; the old kb.db is replaced only when every step succeeded."""
     say = progress or (lambda message: None)
     with exclusive(db_path, waiting=say):  # one build of a kb.db at a time: a second one waits
         remove_leftovers(db_path)
-        return build_locked(sources, db_path, topics_path, say)
+        return build_locked(sources, db_path, topics_path, vocabulary_path or bundled("vocabulary.yml"), say)
 
 
-def build_locked(sources: list[str | Path], db_path: str | Path, topics_path: str | Path, say: Progress) -> BuildSummary:
+def load_terms(topics_path: str | Path, vocabulary_path: str | Path) -> tuple[list[Topic], list[Names]]:
+    """The taxonomy, with the vocabulary's names as aliases of their topics, and the vocabulary."""
+    taxonomy, vocabulary = load_taxonomy(topics_path), load_vocabulary(vocabulary_path)
+    missing = with_vocabulary(taxonomy, vocabulary)
+    if missing:
+        warnings.warn(IngestWarning(f"{vocabulary_path}: names of topics that {topics_path} does not have "
+                                    f"tag no passages: {', '.join(missing)}"))
+    return taxonomy, vocabulary
+
+
+def build_locked(sources: list[str | Path], db_path: str | Path, topics_path: str | Path,
+                 vocabulary_path: str | Path, say: Progress) -> BuildSummary:
     began = time.perf_counter()
-    taxonomy = load_taxonomy(topics_path)
+    taxonomy, vocabulary = load_terms(topics_path, vocabulary_path)
     documents = load_sources(sources, on_file=lambda path: say(f"Reading {path}"), transcribe=transcriber(say))
     mark_repeated_boilerplate(documents)
     say(f"Chunking {len(documents)} documents")
@@ -71,7 +84,7 @@ def build_locked(sources: list[str | Path], db_path: str | Path, topics_path: st
     say(f"Writing {db_path}")
     with atomic_database(db_path) as db:
         write_passages(db, documents, chunks, taxonomy, chunk_lengths(counts),
-                       document_info(documents, chunks, taxonomy))
+                       document_info(documents, chunks, taxonomy), vocabulary)
         with ThreadPoolExecutor(1) as helper:  # SQLite fills the full-text index while numpy weighs terms
             full_text = helper.submit(write_full_text, db)
             index = build_index(list(range(1, len(chunks) + 1)), counts)

@@ -22,6 +22,7 @@ from ingest.errors import IngestWarning, KBError
 
 from .audio.options import DEFAULT_ENGINE, ENGINES
 from .chunking import CHUNK_KINDS
+from .facets import Filters
 from .export.renderers import FORMATS
 from .paths import bundled
 from .progress import FileProgress
@@ -105,28 +106,29 @@ def stop_cleanly(signum, frame):
 @click.option("--offset", default=0, type=click.IntRange(0), help="Skip this many results (paging)")
 @click.option("-t", "--topic", "topics", multiple=True, help="Only chunks on this topic (name or id; repeatable)")
 @click.option("-k", "--kind", type=click.Choice(CHUNK_KINDS), help="Only chunks of this kind")
+@click.option("--weaker", is_flag=True, help="Also list the weaker matches (passages that score far below the "
+              "best, or hold none of the words asked), after the matches")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of results")
-def search(query, db, limit, offset, topics, kind, as_json):
+def search(query, db, limit, offset, topics, kind, weaker, as_json):
     """Ranked search: the best passages for QUERY, with episode, speaker, time and link.
+    A speaker named in QUERY ("what did Brenton say about GDAP") has their passages first.
 
     Example: kb search "F1 price per user" --limit 3
     """
-    from .output import format_result
-    from .query import query_stems
+    from .output import format_result, search_notes
+    from .query import Query, query_stems
     from .search import knowledge_base
 
     kb = knowledge_base(db)
-    results = kb.search(query, limit, offset, topic=topics, kind=(kind,) if kind else ())
-    searched = kb.corrected(query)
-    if searched != query:  # on stderr with --json, which stays a plain list of results
-        click.echo(f"Showing results for {searched!r}.", err=as_json)
+    found = kb.search_with_facets(Query(query, limit, offset, Filters(topic=topics, kind=(kind,) if kind else ()),
+                                        weaker=weaker))
+    for note in search_notes(found):  # on stderr with --json, which stays a plain list of results
+        click.echo(note, err=as_json)
     if as_json:
-        click.echo(json.dumps(results, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(found["results"], indent=2, ensure_ascii=False))
         return
-    if not results:
-        click.echo(f"No results for {searched!r}.")
-    stems = query_stems(searched)
-    for rank, r in enumerate(results, 1 + offset):
+    stems = query_stems(kb.analyse(query).text)
+    for rank, r in enumerate(found["results"], 1 + offset):
         click.echo(format_result(rank, r, stems))
 
 

@@ -7,6 +7,24 @@ import click
 from .snippets import snippet_parts
 
 
+def search_notes(found: dict) -> list[str]:
+    """What `kb search` says about the query before its results: a correction, the speaker it
+    names, and what it did not list."""
+    notes = []
+    if found.get("corrected"):
+        notes.append(f"Showing results for {found['corrected']!r}.")
+    speaker = found.get("speaker")
+    if speaker and speaker["found"]:
+        notes.append(f"Passages by {speaker['name']} first (for everyone's: kb search {speaker['asked']!r}).")
+    elif speaker:
+        notes.append(f"{speaker['name']} says nothing about {speaker['asked']!r}; here is what others said.")
+    if not found["results"]:
+        notes.append(f"No results for {found.get('corrected') or found['query']!r}.")
+    if found["weaker"] and not found["weaker_listed"]:
+        notes.append(f"{found['weaker']:,} weaker {'match' if found['weaker'] == 1 else 'matches'} not listed (--weaker lists them).")
+    return notes
+
+
 def format_result(rank: int, r: dict, stems: set[str]) -> str:
     where = [f"Episode {r['episode']}" if r["episode"] else None, r["speaker"],
              (("~" if r["start_estimated"] else "") + r["time"]) if r["time"] else None,

@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from .analysis import STOP_WORDS, fold, stem, terms
 from .facets import Filters
 from .reader import SearchError
+from .speakers import NamedSpeaker
 from .topics import Topic, naming_phrases
 
 EXPANSION_WEIGHT = 0.35  # an alias added from the taxonomy counts less than a word the user typed
+EQUIVALENT_WEIGHT = 0.8  # another name of what the query names (vocabulary.yml): nearly the same words
 # Typed words that name a topic of the query ("Dicker Data" in "Dicker Data support hours") are
 # its context, and the topic boost already favours passages on that topic; the other words are
 # what is asked about it. Naming words count this much when there are other words (a plateau
@@ -38,6 +40,32 @@ class Query:
     offset: int = 0
     filters: Filters = field(default_factory=Filters)
     time_limit_ms: int = TIME_LIMIT_MS
+    weaker: bool = False  # also list the chunks that score but are no match (see kb/search.py)
+
+
+@dataclass
+class Analysis:
+    """A query as it is ranked: corrected, its speaker taken out, its terms weighted."""
+
+    typed: str  # as the user typed it
+    text: str  # what is ranked: corrected, without the speaker's name and the question's words
+    corrected: str | None  # the typed query with its spelling corrected, when that changed it
+    speaker: NamedSpeaker | None  # a speaker the query names
+    named: list[Topic]  # topics the ranked text names
+    terms: list[str]
+    boosts: dict[str, float]
+    equivalents: list[tuple[str, ...]] = field(default_factory=list)  # other names of what it names, as terms
+    names: list[str] = field(default_factory=list)  # the parts of the text that name a topic or a vocabulary entry
+
+    @property
+    def concepts(self) -> list[tuple[str, ...]]:
+        """What makes a chunk a match, any one of these term tuples held whole: a name the query
+        uses (as a phrase: "zero trust", not "trust"), another name of what it names
+        (vocabulary.yml), or any other word it asks; not the topic aliases it is expanded with."""
+        named = [phrase_of(name) for name in self.names]
+        in_names = {t for name in self.names for t in terms(name)}
+        words = [(t,) for t in dict.fromkeys(terms(self.text)) if " " not in t and t not in in_names]
+        return list(dict.fromkeys(c for c in named + self.equivalents + words if c))
 
 
 def check_query(text: str) -> None:
@@ -61,20 +89,29 @@ class Deadline:
                               "a query of fewer words is quicker")
 
 
-def query_terms(text: str, named: list[Topic]) -> tuple[list[str], dict[str, float]]:
+def query_terms(text: str, named: list[Topic], equivalents: list[tuple[str, ...]] = ()) -> tuple[list[str], dict[str, float]]:
     """The query's index terms and their boosts: 1 for typed words, less for the words that name
-    a topic of the query (`named`) when it asks more than the topic, less still for topic aliases."""
+    a topic of the query (`named`) when it asks more than the topic, EQUIVALENT_WEIGHT for the
+    other names of what it names (`equivalents`: vocabulary.yml), less still for topic aliases."""
     typed = terms(text)
     boosts = {t: 1.0 for t in typed}
     naming = {t for topic in named for phrase in naming_phrases(text, topic) for t in terms(phrase)}
     if naming and not naming.issuperset(t for t in typed if " " not in t):
         for term in naming.intersection(typed):
             boosts[term] = NAMING_WEIGHT
+    for term in (t for name in equivalents for t in name):
+        boosts.setdefault(term, EQUIVALENT_WEIGHT)
     for topic in named:
         for phrase in topic.phrases():
             for term in terms(phrase):
                 boosts.setdefault(term, EXPANSION_WEIGHT)
     return typed + [t for t in boosts if t not in typed], boosts
+
+
+def phrase_of(text: str) -> tuple[str, ...]:
+    """A phrase as the terms a chunk must all hold: its word pairs, or its one word."""
+    found = terms(text)
+    return tuple(t for t in found if " " in t) or tuple(found)
 
 
 def asked_terms(query_terms_: list[str], boosts: dict[str, float]) -> list[str]:

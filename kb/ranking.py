@@ -18,6 +18,13 @@ BM25_K1, BM25_B = 1.2, 0.75
 COSINE_SHARE = 0.25
 TOPIC_BOOST = 0.3
 COVERAGE_WEIGHT = 1.0
+# A match scores at least this share of the best score (and holds a word the user typed): the
+# lowest relevant first hit on the four query sets scored 0.23 of the best; noise for short jargon
+# queries mostly below 0.1 (bench/search_quality.py).
+MATCH_SHARE = 0.2
+# The passages of a speaker the query names ("what did Brenton say about voice") count this much
+# more: theirs come first, and another speaker's passage that answers better can still follow.
+SPEAKER_BOOST = 3.0
 KIND_WEIGHT = {"boilerplate": 0.2, "resources": 0.7, "references": 0.7}  # lists and boilerplate count less
 
 
@@ -112,6 +119,11 @@ def boost_topics(scores: np.ndarray, tagged: list[np.ndarray]) -> None:
     scores[ids] *= 1 + TOPIC_BOOST * times.astype(np.float32) / len(tagged)
 
 
+def boost_speaker(scores: np.ndarray, spoken: np.ndarray) -> None:
+    """The speaker's passages (a bool mask) rank higher, in place."""
+    scores[spoken] *= SPEAKER_BOOST
+
+
 def boost_coverage(scores: np.ndarray, present: list[Postings]) -> None:
     """Scores times 1 plus the share of the asked words (their postings) a chunk holds: passages
     with all the words beat passages that repeat one of them (the 'coordination' factor)."""
@@ -134,6 +146,21 @@ def holding_all(size: int, postings: list[Postings | None]) -> np.ndarray:
             has[found.chunk_ids] = True
         mask &= has
     return mask
+
+
+def holding_any(size: int, postings: list[Postings]) -> np.ndarray:
+    """Chunks that hold at least one of these terms."""
+    has = np.zeros(size, dtype=bool)
+    for found in postings:
+        has[found.chunk_ids] = True
+    return has
+
+
+def matches(scores: np.ndarray, holding: np.ndarray) -> np.ndarray:
+    """The chunks that are matches: they hold what was asked, and score at least MATCH_SHARE of
+    the best."""
+    best = float(scores.max()) if scores.size else 0.0
+    return holding & (scores > 0) & (scores >= MATCH_SHARE * best)
 
 
 def top_ids(scores: np.ndarray, k: int) -> list[int]:

@@ -16,6 +16,7 @@ from .postings import Postings, unpack_counts, unpack_ids, unpack_weights
 from .ranking import bm25_weights, length_norms
 from .schema import SCHEMA_VERSION
 from .topics import Topic, topics_from_entries
+from .vocabulary import Names
 
 
 class SearchError(KBError, ValueError):
@@ -41,6 +42,7 @@ class Reader:
             self.check_version()
             self.n_chunks = self.conn.execute("select coalesce(max(id), 0) from chunks").fetchone()[0]
             self.taxonomy = self.load_taxonomy()
+            self.vocabulary = self.load_vocabulary()
             self.lengths = self.load_lengths()
             self.facets = FacetIndex(self.conn, self.n_chunks)
         except sqlite3.DatabaseError as exc:
@@ -63,6 +65,10 @@ class Reader:
              "aliases": json.loads(r["aliases"] or "[]"), "patterns": json.loads(r["patterns"] or "[]")}
             for r in rows
         ], str(self.path))
+
+    def load_vocabulary(self) -> list[Names]:
+        rows = self.conn.execute("select names, history, topic from vocabulary order by id")
+        return [Names(json.loads(r["names"]), r["history"] or "", r["topic"]) for r in rows]
 
     def load_lengths(self) -> np.ndarray:
         """Each chunk's number of index terms, by chunk id (id 0 is unused): BM25's length."""

@@ -3,7 +3,7 @@ Bump SCHEMA_VERSION when a table changes, so that a reader refuses a kb.db built
 version with a message to rebuild, instead of failing on a missing column."""
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TABLES = {
     "documents": dict(columns={
         "id": str, "kind": str, "title": str, "episode": int, "published": str, "year": int,
@@ -33,6 +33,7 @@ TABLES = {
                            pk=("chunk_id", "rank"), foreign_keys=[("chunk_id", "chunks", "id")]),
     "words": dict(columns={"id": int, "chunk_id": int, "word": str, "start": float, "end": float,
                            "confidence": float}, pk="id", foreign_keys=[("chunk_id", "chunks", "id")]),
+    "vocabulary": dict(columns={"id": int, "name": str, "names": str, "history": str, "topic": str}, pk="id"),
     "kb_meta": dict(columns={"key": str, "value": str}, pk="key"),
 }
 INDEXES = [

@@ -1,9 +1,14 @@
-"""Ranked search over kb.db: a query's terms (kb/query.py) scored by the formulas of
-kb/ranking.py on the postings kb/reader.py reads, filtered by facets, paged, and shown as results
-with snippets (kb/snippets.py). `knowledge_base(path)` gives the Searcher of a kb.db file version."""
+"""Ranked search over kb.db: a query analysed (kb/query.py: corrected, its speaker found by
+kb/speakers.py, its terms weighted), scored by the formulas of kb/ranking.py on the postings
+kb/reader.py reads, filtered by facets, cut to its matches, paged, and shown as results with
+snippets (kb/snippets.py). `knowledge_base(path)` gives the Searcher of a kb.db file version.
+
+A chunk is a match when it holds one of the words the user typed (not only an alias the query was
+expanded with) and scores at least MATCH_SHARE of the best score: what is left scores, but is
+noise for the query; it is counted as "weaker" and listed only when asked for."""
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,13 +16,27 @@ import numpy as np
 
 from . import ranking
 from .facets import Filters
-from .query import (Corrector, Deadline, Memo, Query, asked_terms, check_query, phrase_terms, query_stems,
-                    query_terms)
+from .interpret import Interpreter
+from .query import Analysis, Deadline, Memo, Query, asked_terms, check_query, phrase_terms, query_stems
 from .reader import Reader, SearchError
 from .snippets import result, spoken_at
-from .topics import Topic, matched_topics, resolve_topic
+from .topics import Topic, resolve_topic
 
 __all__ = ["Query", "SearchError", "Searcher", "knowledge_base", "search"]
+
+
+@dataclass
+class Ranked:
+    """A query's scores, which chunks are its matches, and whether its speaker was kept to."""
+
+    analysis: Analysis
+    scores: np.ndarray  # every chunk that passes the filters and phrases; others 0
+    matched: np.ndarray  # bool: the matches among them
+    by_speaker: bool  # whether the speaker named has a matching passage (theirs come first)
+
+    def listed(self, weaker: bool) -> np.ndarray:
+        """The scores of what is listed: the matches, or every chunk that scores."""
+        return self.scores if weaker else np.where(self.matched, self.scores, 0)
 
 
 class Searcher:
@@ -29,15 +48,17 @@ class Searcher:
         self.facets = self.reader.facets
         self.size = self.reader.n_chunks + 1  # score arrays are indexed by chunk id; id 0 is unused
         self.weights = ranking.kind_weights(self.facets.codes["kind"], self.facets.values["kind"])
-        self.correction = Corrector(self.reader)
-        self.named = Memo(lambda text: matched_topics(text, self.taxonomy))  # ranking and paging both ask
+        self.interpreter = Interpreter(self.reader)
+        self.analyses = Memo(lambda typed: self.interpreter.analysis(typed, self.coverage))
 
     def corrected(self, text: str) -> str:
-        return self.correction.corrected[text]
+        """The query as it is searched: corrected, where the correction finds more."""
+        analysis = self.analyse(text)
+        return analysis.corrected or analysis.typed
 
     def query_topics(self, text: str) -> list[Topic]:
         """The topics a query names."""
-        return self.named[text]
+        return self.interpreter.named[text]
 
     def topic(self, value: str) -> Topic:
         found = resolve_topic(value, self.taxonomy)
@@ -46,63 +67,94 @@ class Searcher:
             raise SearchError(f"unknown topic {value!r}; known topics: {known}")
         return found
 
-    def scores(self, text: str, deadline: Deadline | None = None) -> np.ndarray:
-        """Fused relevance of every chunk (index = chunk id), spelling corrected first. SearchError
-        for a query over the limits (kb/query.py), or one that runs past its deadline."""
+    def analyse(self, text: str) -> Analysis:
         check_query(text)
+        return self.analyses[text]
+
+    def coverage(self, analysis: Analysis) -> int:
+        """How many of what the query asks (its concepts) the best-covered match holds: what a
+        spelling correction must raise to be kept."""
+        held = self.concepts_held(analysis)
+        matched = ranking.matches(self.score(analysis), held > 0)
+        return int(held[matched].max()) if matched.any() else 0
+
+    def scores(self, text: str, deadline: Deadline | None = None) -> np.ndarray:
+        """Fused relevance of every chunk (index = chunk id) for a query as typed. SearchError for a
+        query over the limits (kb/query.py), or one that runs past its deadline."""
+        return self.score(self.analyse(text), deadline)
+
+    def score(self, analysis: Analysis, deadline: Deadline | None = None) -> np.ndarray:
         deadline = deadline or Deadline(None)
-        text = self.corrected(text)
-        named = self.query_topics(text)
-        terms, boosts = query_terms(text, named)
+        found = self.reader.found(analysis.boosts)
         deadline.check()
-        found = self.reader.found(boosts)
-        deadline.check()
-        scores = ranking.fused(ranking.cosine(self.size, found, terms, boosts),
-                               ranking.bm25(self.size, found, boosts), self.weights)
-        ranking.boost_topics(scores, [self.facets.chunks_with_topic(t.name) for t in named])
-        ranking.boost_coverage(scores, [found[t] for t in asked_terms(terms, boosts) if t in found])
+        scores = ranking.fused(ranking.cosine(self.size, found, analysis.terms, analysis.boosts),
+                               ranking.bm25(self.size, found, analysis.boosts), self.weights)
+        ranking.boost_topics(scores, [self.facets.chunks_with_topic(t.name) for t in analysis.named])
+        asked = asked_terms(analysis.terms, analysis.boosts)
+        ranking.boost_coverage(scores, [found[t] for t in asked if t in found])
         return scores
 
-    def ranked(self, query: Query) -> np.ndarray:
-        """Scores of the chunks that pass the query's filters and quoted phrases (others 0)."""
+    def concepts_held(self, analysis: Analysis) -> np.ndarray:
+        """For each chunk, how many of the query's concepts it holds whole."""
+        found = self.reader.read_postings(t for concept in analysis.concepts for t in concept)
+        held = np.zeros(self.size, dtype=np.int32)
+        for concept in analysis.concepts:
+            held += ranking.holding_all(self.size, [found[t] for t in concept])
+        return held
+
+    def matches(self, analysis: Analysis, scores: np.ndarray) -> np.ndarray:
+        return ranking.matches(scores, self.concepts_held(analysis) > 0)
+
+    def ranked(self, query: Query) -> Ranked:
+        """The query's scores over the chunks that pass its filters and quoted phrases, and its
+        matches; the passages of a speaker it names come first (SPEAKER_BOOST)."""
         deadline = Deadline(query.time_limit_ms)
-        scores = self.scores(query.text, deadline)
+        analysis = self.analyse(query.text)
+        scores = self.score(analysis, deadline)
         deadline.check()
-        phrases = phrase_terms(query.text)
+        phrases = phrase_terms(analysis.text)
         if phrases:
             required = [self.reader.postings(t) for terms in phrases for t in terms]
             scores = np.where(ranking.holding_all(self.size, required), scores, 0)
+        matched = self.matches(analysis, scores)
+        by_speaker = False
+        if analysis.speaker is not None:
+            spoken = self.facets.mask(Filters(speaker=(analysis.speaker.name,)), self.reader.n_chunks)
+            by_speaker = bool((matched & spoken).any())
+            ranking.boost_speaker(scores, spoken)
+            matched = self.matches(analysis, scores)
+        # What is a match does not depend on the facets chosen, so a facet's count is what it lists.
         filters = replace(query.filters, topic=tuple(self.topic(t).name for t in query.filters.topic))
         mask = self.facets.mask(filters, self.reader.n_chunks)
-        return scores if mask is None else np.where(mask, scores, 0)
+        if mask is not None:
+            scores, matched = np.where(mask, scores, 0), matched & mask
+        return Ranked(analysis, scores, matched, by_speaker)
 
     def run(self, query: Query) -> list[dict]:
         """One page of results, best first."""
-        check_query(query.text)
-        query = replace(query, text=self.corrected(query.text))
-        return self.page(self.ranked(query), query)
+        found = self.ranked(query)
+        return self.page(found.listed(query.weaker), found.analysis, query)
 
-    def search(self, text: str, limit: int = 10, offset: int = 0, **filters) -> list[dict]:
+    def search(self, text: str, limit: int = 10, offset: int = 0, weaker: bool = False, **filters) -> list[dict]:
         """One page of results for `text` as `kb search --json` gives them; `filters` by facet
-        name (topic, kind, document, speaker, year), each a value or a tuple of values."""
+        name (topic, kind, document, speaker, year), each a value or a tuple of values;
+        `weaker` lists the chunks that score but are no match, after the matches."""
         chosen = {name: (value,) if isinstance(value, (str, int)) else tuple(value) for name, value in filters.items()}
         try:
             wanted = Filters(**chosen)
         except TypeError:
             raise SearchError(f"unknown filter; the filters are {', '.join(Filters.__dataclass_fields__)}") from None
-        return self.run(Query(text, limit, offset, wanted))
+        return self.run(Query(text, limit, offset, wanted, weaker=weaker))
 
     def search_with_facets(self, query: Query) -> dict:
-        """One page of results, the number of results, and facet counts over all of them."""
-        typed = query.text
-        check_query(typed)
-        query = replace(query, text=self.corrected(query.text))
-        scores = self.ranked(query)
-        matched = np.flatnonzero(scores > 0)
-        return {"query": typed, **({"corrected": query.text} if query.text != typed else {}),
-                "total": int(len(matched)), "offset": query.offset, "limit": query.limit,
-                "filters": [{"facet": f, "value": v} for f, v in query.filters.items()],
-                "results": self.page(scores, query), "facets": self.facets.counts(matched)}
+        """One page of results, the number of matches (and of weaker ones), and facet counts over
+        the matches."""
+        found = self.ranked(query)
+        listed = found.listed(query.weaker)
+        ids = np.flatnonzero(listed > 0)
+        return {**described(found, query), "total": int(found.matched.sum()),
+                "weaker": int((found.scores > 0).sum() - found.matched.sum()), "weaker_listed": query.weaker,
+                "results": self.page(listed, found.analysis, query), "facets": self.facets.counts(ids)}
 
     def related(self, chunk_id: int, limit: int = 5) -> list[dict]:
         """The passages nearest to one chunk by TF-IDF cosine over its top keywords."""
@@ -115,15 +167,28 @@ class Searcher:
         rows = self.reader.rows(ids)
         return [result(rows[i], float(scores[i]), set()) for i in ids if i in rows]
 
-    def page(self, scores: np.ndarray, query: Query) -> list[dict]:
+    def page(self, scores: np.ndarray, analysis: Analysis, query: Query) -> list[dict]:
         ranked = ranking.top_ids(scores, query.offset + query.limit)[query.offset:]
         rows = self.reader.rows(ranked)
-        words = query_stems(query.text)
+        words = query_stems(analysis.text)
         results = [result(rows[i], float(scores[i]), words) for i in ranked if i in rows]
         timed = [r["chunk_id"] for r in results if r["start"] is not None]
         if timed and words:
             spoken_at(results, self.reader.timed_words(timed), words)
         return results
+
+
+def described(found: Ranked, query: Query) -> dict:
+    """What a search page says about the query: as typed, as corrected, and the speaker it names."""
+    analysis = found.analysis
+    out = {"query": analysis.typed, "offset": query.offset, "limit": query.limit,
+           "filters": [{"facet": f, "value": v} for f, v in query.filters.items()]}
+    if analysis.corrected:
+        out["corrected"] = analysis.corrected
+    if analysis.speaker is not None:
+        out["speaker"] = {"name": analysis.speaker.name, "written": analysis.speaker.written,
+                          "asked": analysis.text, "found": found.by_speaker}
+    return out
 
 
 @lru_cache(maxsize=8)

@@ -18,6 +18,7 @@ from .schema import INDEXES, SCHEMA_VERSION, TABLES
 from .tfidf import TfidfIndex
 from .timecode import mmss
 from .topics import Topic
+from .vocabulary import Names
 
 def ensure_tables(db: sqlite_utils.Database) -> None:
     for name, spec in TABLES.items():
@@ -51,7 +52,8 @@ def atomic_database(path: str | Path) -> Iterator[sqlite_utils.Database]:
 
 
 def write_passages(db: sqlite_utils.Database, documents: list[Document], chunks: list[Chunk],
-                   topics: list[Topic], term_counts: list[int], doc_info: dict[str, dict]) -> None:
+                   topics: list[Topic], term_counts: list[int], doc_info: dict[str, dict],
+                   vocabulary: list[Names] = ()) -> None:
     """Documents, chunks and what hangs off them: every table but the TF-IDF ones."""
     ensure_tables(db)  # indexes after the rows: building one at the end is quicker than keeping it up
     names = {t.id: t.name for t in topics}  # JSON columns hold names: readable in facets and exports
@@ -62,6 +64,8 @@ def write_passages(db: sqlite_utils.Database, documents: list[Document], chunks:
         db["topics"].insert_all(topic_rows(topics, chunks))
         bulk_insert(db, "chunk_topics", ((cid, t) for cid, c in enumerate(chunks, 1) for t in c.topics))
         bulk_insert(db, "words", word_rows(chunks))
+        bulk_insert(db, "vocabulary", ((n, entry.names[0], json.dumps(entry.names, ensure_ascii=False), entry.history,
+                                        entry.topic) for n, entry in enumerate(vocabulary, 1)))
         db["kb_meta"].insert_all([
             {"key": "schema_version", "value": str(SCHEMA_VERSION)},
             {"key": "chunk_count", "value": str(len(chunks))},

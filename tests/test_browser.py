@@ -108,8 +108,8 @@ def test_search_facet_and_time_link(page, server, tmp_path):
     page.wait_for_url("**/-/kb-search?q=*")
     assert query_of(page.url) == [("q", "F1 license price per user")]
     results = page.locator("ol.kb-results > li.kb-result")
-    assert results.count() == 20
-    assert page.locator("h3.kb-count").inner_text().startswith("results 1–20 of 96")
+    assert results.count() == 8  # the matches; the weaker ones are a link away
+    assert page.locator("h3.kb-count").inner_text().startswith("results 1–8 of 8")
     assert results.first.locator(".kb-title").inner_text() == "Need to Know podcast–Episode 234"
     assert results.first.locator("a.kb-time").inner_text() == "08:49"
     assert results.first.locator(".kb-snippet mark").count() >= 3
@@ -149,7 +149,7 @@ def test_clear_filters_and_pages(page, server):
         assert "Teams" in item.locator(".kb-topics").inner_text()
     page.click("a.kb-clear")
     page.wait_for_url(f"{server}/-/kb-search?q=teams")
-    assert page.locator("h3.kb-count").inner_text().startswith("results 1–20 of 85")
+    assert page.locator("h3.kb-count").inner_text().startswith("results 1–20 of 25")
     page.click("a[rel=next]")
     page.wait_for_url("**page=2")
-    assert page.locator("h3.kb-count").inner_text().startswith("results 21–40 of 85")
+    assert page.locator("h3.kb-count").inner_text().startswith("results 21–25 of 25")

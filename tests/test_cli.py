@@ -82,7 +82,7 @@ def test_bad_taxonomy(runner, tmp_path):
 def test_search_json_fields(runner, corpus_db):
     result = runner.invoke(cli, ["search", "F1 license price per user", "--db", str(corpus_db), "--json"])
     assert result.exit_code == 0, result.output
-    results = json.loads(result.output)
+    results = json.loads(result.stdout)
     assert 1 <= len(results) <= 10
     for key in ("chunk_id", "document_id", "title", "kind", "text", "score", "topics", "speaker", "start", "url"):
         assert key in results[0]
@@ -98,7 +98,7 @@ def test_search_json_fields(runner, corpus_db):
 def test_punctuation_never_errors(runner, corpus_db, query):
     result = runner.invoke(cli, ["search", query, "--db", str(corpus_db), "--json"])
     assert result.exit_code == 0, result.output
-    assert isinstance(json.loads(result.output), list)
+    assert isinstance(json.loads(result.stdout), list)
 
 
 def test_search_says_when_it_corrected_a_word(runner, corpus_db):
@@ -112,7 +112,7 @@ def test_search_says_when_it_corrected_a_word(runner, corpus_db):
 def test_search_filters(runner, corpus_db):
     result = runner.invoke(cli, ["search", "licence", "--db", str(corpus_db), "--json",
                                  "--topic", "F1/F3 licensing", "--kind", "transcript"])
-    results = json.loads(result.output)
+    results = json.loads(result.stdout)
     assert results and all(r["kind"] == "transcript" and "F1/F3 licensing" in r["topics"] for r in results)
 
 

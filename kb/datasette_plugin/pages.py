@@ -28,10 +28,11 @@ class PageState:
     q: str = ""
     filters: tuple[tuple[str, str], ...] = ()  # (facet, value) pairs, facet by facet in FACETS order
     page: int = 1
+    weaker: bool = False  # list the passages that score but are no match, after the matches
 
     def params(self) -> list[tuple[str, str]]:
         return ([("q", self.q)] if self.q else []) + list(self.filters) + (
-            [("page", str(self.page))] if self.page > 1 else [])
+            [("weaker", "1")] if self.weaker else []) + ([("page", str(self.page))] if self.page > 1 else [])
 
     def adding(self, facet: str, value) -> PageState:
         pair = (facet, str(value))
@@ -80,8 +81,9 @@ def page_state(request, kb: Searcher) -> PageState:
                 value = kb.topic(value).name  # SearchError names the known topics
             if value and (name, value) not in chosen:
                 chosen.append((name, value))
+    weaker = (request.args.get("weaker") or "").strip().lower() in ("1", "true", "yes", "on")
     return PageState((request.args.get("q") or "").strip(), tuple(chosen),
-                     whole_number(request.args.get("page"), "page", 1))
+                     whole_number(request.args.get("page"), "page", 1), weaker)
 
 
 async def kb_database(datasette):
@@ -102,7 +104,7 @@ def search_data(kb: Searcher, state: PageState, time_limit_ms: int) -> dict:
                 "filters": [{"facet": f, "value": v} for f, v in state.search_filters().items()],
                 "results": [], "facets": {}}
     return kb.search_with_facets(Query(state.q, PAGE_SIZE, (state.page - 1) * PAGE_SIZE, state.search_filters(),
-                                       time_limit_ms))
+                                       time_limit_ms, state.weaker))
 
 
 def related_data(kb: Searcher, chunk_id: int, n: int) -> dict:
@@ -152,9 +154,15 @@ async def run(datasette, request) -> tuple[Searcher, PageState | None, dict]:
         raise BadRequest(str(exc)) from None
 
 
-def pages(datasette, state: PageState, total: int, format: str | None = None) -> dict:
+def pages(datasette, state: PageState, data: dict, format: str | None = None) -> dict:
+    """Paging links, and the links that show or hide the weaker passages and the named speaker."""
+    total = data["total"] + (data.get("weaker", 0) if state.weaker else 0)
     last = max(1, -(-total // PAGE_SIZE))
-    return {
+    links = {"weaker_url": page_url(datasette, replace(state, weaker=not state.weaker, page=1), format)
+             if data.get("weaker") else None}
+    if "speaker" in data:  # the same question asked of everyone
+        links["speaker_remove_url"] = page_url(datasette, replace(state, q=data["speaker"]["asked"], page=1), format)
+    return {**links,
         "page": state.page, "pages": last,
         "previous_url": page_url(datasette, replace(state, page=min(state.page, last + 1) - 1), format)
         if state.page > 1 else None,

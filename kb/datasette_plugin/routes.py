@@ -10,7 +10,7 @@ from .views import related_context, search_context
 async def search_json(datasette, request):
     kb, state, data = await run(datasette, request)
     if state is not None:
-        data = {**data, **pages(datasette, state, data["total"], "json")}
+        data = {**data, **pages(datasette, state, data, "json")}
     return Response.json(data)
 
 

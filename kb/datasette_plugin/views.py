@@ -63,12 +63,13 @@ async def search_context(datasette, kb: Searcher, state: PageState, data: dict) 
                   for r in rows]
     return {
         "q": state.q, "corrected": data.get("corrected"), "filters": state.filters, "results": results,
-        "total": data["total"],
+        "total": data["total"], "weaker": data.get("weaker", 0), "weaker_listed": state.weaker,
+        "speaker": data.get("speaker"),
         "first": data["offset"] + 1, "last": data["offset"] + len(results),
         "facets": facet_views(datasette, state, data["facets"]), "selected": selected,
         "clear_url": page_url(datasette, PageState(state.q)), "topics": topics,
         "search_url": datasette.urls.path(SEARCH_PATH), "json_url": page_url(datasette, state, "json"),
-        **pages(datasette, state, data["total"]),
+        **pages(datasette, state, data),
     }
 
 

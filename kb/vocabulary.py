@@ -1,0 +1,109 @@
+"""The vocabulary (vocabulary.yml): names that mean the same thing, such as a product's old and new
+names, its acronym and how it is said aloud. A query naming any of them also finds passages using
+the others, which count as the words asked; names given a topic also tag passages with it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ingest.errors import KBError
+
+from .analysis import terms
+from .topics import Topic, TopicMatcher, compile_topic, naming_phrases, resolve_topic, string_list
+
+
+class VocabularyError(KBError, ValueError):
+    """vocabulary.yml is missing, is not valid YAML, or an entry in it is malformed."""
+
+
+@dataclass
+class Names:
+    """One product or idea and every name it goes by, the current one first."""
+
+    names: list[str]
+    history: str = ""
+    topic: str | None = None
+    matcher_topic: Topic | None = field(default=None, repr=False)
+
+
+def load_vocabulary(path: str | Path) -> list[Names]:
+    """Read and check vocabulary.yml; errors name the file and the entry."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise VocabularyError(f"{path}: vocabulary file not found") from None
+    except (UnicodeDecodeError, OSError, yaml.YAMLError) as exc:
+        raise VocabularyError(f"{path}: cannot read the vocabulary: {exc}") from None
+    entries = data.get("names") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise VocabularyError(f"{path}: expected a 'names:' list of entries")
+    return vocabulary_from_entries(entries, str(path))
+
+
+def vocabulary_from_entries(entries: list, where: str = "vocabulary") -> list[Names]:
+    found, owners = [], {}
+    for number, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict):
+            raise VocabularyError(f"{where}: entry number {number} is not a mapping with 'names:'")
+        names = string_list(entry.get("names"), f"{where}: entry number {number}: names")
+        if len(names) < 2:
+            raise VocabularyError(f"{where}: entry number {number} needs at least two names, not {names}")
+        for name in names:
+            key = " ".join(name.lower().split())
+            if key in owners and owners[key] != number:
+                raise VocabularyError(f"{where}: {name!r} is in entry {owners[key]} and entry {number}: "
+                                      "a name may mean one thing only")
+            owners[key] = number
+        topic = str(entry["topic"]).strip() if entry.get("topic") else None
+        found.append(Names(names, str(entry.get("history") or ""), topic))
+    return found
+
+
+def with_vocabulary(topics: list[Topic], vocabulary: list[Names]) -> list[str]:
+    """Add each entry's names to its topic's aliases (for tagging); the topics named that the
+    taxonomy does not have are returned (a taxonomy of one's own need not have them all)."""
+    missing = []
+    for entry in vocabulary:
+        if entry.topic is None:
+            continue
+        topic = resolve_topic(entry.topic, topics)
+        if topic is None:
+            missing.append(entry.topic)
+            continue
+        known = {a.lower() for a in topic.phrases()}
+        topic.aliases += [n for n in entry.names if n.lower() not in known]
+        compile_topic(topic, "vocabulary")
+    return sorted(set(missing))
+
+
+class Equivalents:
+    """Finds the vocabulary entries a query names, and the terms of their other names."""
+
+    def __init__(self, vocabulary: list[Names]):
+        self.vocabulary = vocabulary
+        self.topics = [compile_topic(Topic(f"names-{n}", entry.names[0], aliases=entry.names[1:]), "vocabulary")
+                       for n, entry in enumerate(vocabulary)]
+        self.matcher = TopicMatcher(self.topics)
+        self.by_id = {t.id: entry for t, entry in zip(self.topics, vocabulary)}
+        self.topic_of = {id(entry): t for t, entry in zip(self.topics, vocabulary)}
+
+    def named(self, text: str) -> list[Names]:
+        return [self.by_id[t.id] for t in self.matcher.match(text)]
+
+    def written_in(self, text: str) -> list[str]:
+        """The parts of the text that are names of entries ("Azure AD" in "Azure AD licences")."""
+        return [phrase for entry in self.named(text) for phrase in naming_phrases(text, self.topic_of[id(entry)])]
+
+    def names_of(self, text: str) -> list[tuple[str, ...]]:
+        """The index terms of every name of the entries the text names, a tuple a name: a name of
+        several words is its word pairs (a phrase, held only when all of them are), a one-word name
+        its word."""
+        found: list[tuple[str, ...]] = []
+        for entry in self.named(text):
+            for name in entry.names:
+                name_terms = terms(name)
+                found.append(tuple(t for t in name_terms if " " in t) or tuple(name_terms))
+        return [name for name in dict.fromkeys(found) if name]
