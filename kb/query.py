@@ -128,6 +128,12 @@ def phrase_terms(text: str) -> list[list[str]]:
     return found
 
 
+def phrase_stems(text: str) -> list[tuple[str, ...]]:
+    """Each "quoted phrase" of the query as the stems of its words, stop words left out."""
+    return [tuple(stem(w) for w in re.findall(r"[a-z0-9]+", fold(phrase)) if w not in STOP_WORDS)
+            for phrase in PHRASE.findall(text)]
+
+
 def query_stems(text: str) -> set[str]:
     """The stems of the query's words, for marking them in snippets."""
     return {stem(w) for w in re.findall(r"[a-z0-9]+", fold(text)) if w not in STOP_WORDS}

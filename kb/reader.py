@@ -125,7 +125,8 @@ class Reader:
         """Chunks by id, with their document's title and episode."""
         if not ids:
             return {}
-        sql = f"""select c.*, d.title, d.episode from chunks c join documents d on d.id = c.document_id
+        sql = f"""select c.*, d.title, d.episode, d.url as document_url, d.audio_url
+                  from chunks c join documents d on d.id = c.document_id
                   where c.id in ({','.join('?' * len(ids))})"""
         return {r["id"]: r for r in self.conn.execute(sql, ids)}
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 from itertools import compress
 from operator import not_
 
-from .analysis import fold, stem
+from .analysis import STOP_WORDS, fold, stem
 from .timecode import mmss
 
 SNIPPET_WORDS = 36
@@ -22,22 +22,39 @@ def token_stems(token: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in re.findall(r"[a-z0-9]+", fold(token)))
 
 
-def snippet_parts(text: str, stems: set[str], width: int = SNIPPET_WORDS) -> list[tuple[str, bool]]:
-    """The window of the text with the most query words, as (word, matched) pairs."""
+def snippet_parts(text: str, stems: set[str], width: int = SNIPPET_WORDS,
+                  phrases: list[tuple[str, ...]] = ()) -> list[tuple[str, bool]]:
+    """The window of the text with the most query words, as (word, matched) pairs; a quoted
+    phrase of the query (its stems, in order) is kept whole in the middle of the window."""
     tokens = text.split()
     hits = list(map(not_, map(stems.isdisjoint, map(token_stems, tokens))))  # all in C: no loop in Python
     start = 0
+    at = phrase_at(tokens, phrases)
     if len(tokens) > width:
-        inside = best_window(list(compress(range(len(tokens)), hits)), width)
-        if inside:  # centre the matched words of the best window
+        inside = [at[0], at[-1]] if at else best_window(list(compress(range(len(tokens)), hits)), width)
+        if inside:  # centre the phrase, or the matched words of the best window
             middle = (inside[0] + inside[-1]) // 2
             start = min(max(0, middle - width // 2), len(tokens) - width)
+    for n in at:
+        hits[n] = True
     window = list(zip(tokens[start:start + width], hits[start:start + width]))
     if start > 0:
         window.insert(0, ("…", False))
     if start + width < len(tokens):
         window.append(("…", False))
     return window
+
+
+def phrase_at(tokens: list[str], phrases: list[tuple[str, ...]]) -> list[int]:
+    """The token positions of the first quoted phrase found whole in the tokens: its stems in a
+    row, stop words and punctuation between them passed over, as the index reads a phrase."""
+    seq = [(n, s) for n, token in enumerate(tokens) for s in token_stems(token) if s not in STOP_WORDS]
+    words = [s for _, s in seq]
+    for phrase in filter(None, phrases):
+        for first in range(len(seq) - len(phrase) + 1):
+            if tuple(words[first:first + len(phrase)]) == phrase:
+                return list(range(seq[first][0], seq[first + len(phrase) - 1][0] + 1))
+    return []
 
 
 def best_window(positions: list[int], width: int) -> list[int]:
@@ -64,6 +81,7 @@ def result(row: sqlite3.Row, score: float, stems: set[str]) -> dict:
         "start_estimated": bool(row["start_estimated"]), "time": mmss(row["start"]),
         "score": round(score, 4), "topics": json.loads(row["topics"] or "[]"), "url": row["url"],
         "snippet": snippet(row["text"], stems), "text": row["text"],
+        "document_url": row["document_url"], "audio_url": row["audio_url"],
     }
 
 

@@ -7,6 +7,7 @@ Pages (GET parameters only, so every state of the page is a shareable URL):
       parameter may be repeated (topics: all of them; other facets: any of them)
 - /-/kb-search?related=CHUNK_ID[&n=N]   the passages nearest to one passage
 - /-/kb-search.json with the same parameters: the same results and facets as JSON
+- /-/kb-audio/DOCUMENT_ID   an episode's local audio file, with byte ranges (audio.py)
 - /-/search redirects to /-/kb-search, unless datasette-search-all (which owns that path) is installed
 
 SQL functions (functions.py): kb_search, kb_related, kb_score, kb_snippet, kb_mmss, kb_export_item.
@@ -20,6 +21,7 @@ import importlib.util
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound
 
+from .audio import AUDIO_PATH, serve_audio
 from .functions import register_functions
 from .guard import guarded
 from .pages import SEARCH_PATH, can_read_chunks, kb_database
@@ -35,7 +37,8 @@ def prepare_connection(conn, database, datasette):
 
 @hookimpl
 def register_routes(datasette):
-    routes = [(rf"^{SEARCH_PATH}$", search_page), (rf"^{SEARCH_PATH}\.json$", search_json)]
+    routes = [(rf"^{SEARCH_PATH}$", search_page), (rf"^{SEARCH_PATH}\.json$", search_json),
+              (rf"^{AUDIO_PATH}/(?P<document_id>[^/]+)$", serve_audio)]
     if importlib.util.find_spec("datasette_search_all") is None:
         routes.append((r"^/-/search$", redirect_to_search))
     return routes

@@ -17,7 +17,7 @@ async def search_json(datasette, request):
 async def search_page(datasette, request):
     kb, state, data = await run(datasette, request)
     if state is None:
-        context = related_context(datasette, data)
+        context = await related_context(datasette, data)
     else:
         context = await search_context(datasette, kb, state, data)
     context["site_title"] = datasette.metadata("title") or "Datasette"

@@ -6,15 +6,18 @@ from markupsafe import Markup, escape
 
 from ingest.urls import is_web_url
 
-from ..query import query_stems
+from ..query import phrase_stems, query_stems
 from ..search import Searcher
 from ..snippets import snippet_parts
+from .audio import audio_page_url, local_audio_path
 from .pages import FACET_TITLES, SEARCH_PATH, PageState, kb_database, page_url, pages, related_url
 
-def highlighted(text: str, stems: set[str]) -> Markup:
+FACET_SHOWN = 5  # values a facet shows; the rest are behind "more"
+
+def highlighted(text: str, stems: set[str], phrases: list[tuple[str, ...]] = ()) -> Markup:
     """The snippet of text with the query's words in <mark>, everything else escaped."""
     return Markup(" ").join(Markup("<mark>{}</mark>").format(word) if hit else escape(word)
-                            for word, hit in snippet_parts(text, stems))
+                            for word, hit in snippet_parts(text, stems, phrases=phrases))
 
 
 def safe_link(url: str | None) -> str | None:
@@ -22,18 +25,43 @@ def safe_link(url: str | None) -> str | None:
     return url if is_web_url(url) else None
 
 
-def result_view(datasette, state: PageState | None, found: dict, stems: set[str]) -> dict:
-    time = found["time"] and ("~" if found["start_estimated"] else "") + found["time"]
-    link = safe_link(found["url"])
+def result_view(datasette, db_name: str, state: PageState | None, found: dict, stems: set[str],
+                phrases: list[tuple[str, ...]] = ()) -> dict:
+    """A result as the page shows it: its snippet, where it was said, and links to hear or read it."""
     chosen = set(state.filters) if state else set()
     return {
-        **found, "when": time or ("page" if link else None), "link": link,
-        "snippet_html": highlighted(found["text"], stems),
+        **found, **where_view(datasette, found), "title_link": title_link(datasette, db_name, found),
+        "snippet_html": highlighted(found["text"], stems, phrases),
         "related_url": related_url(datasette, found["chunk_id"]),
         "topic_links": [(topic, None if ("topic", topic) in chosen or state is None
                          else page_url(datasette, state.adding("topic", topic)))
                         for topic in found["topics"]],
     }
+
+
+def where_view(datasette, found: dict) -> dict:
+    """The time and what its link leads to: the episode's audio at that second (with a play
+    control), or, where only the episode's page is known, a link that says "episode page"."""
+    time = found["time"] and ("~" if found["start_estimated"] else "") + found["time"]
+    audio = audio_source(datasette, found) if found["start"] is not None else None
+    page = safe_link(found.get("document_url")) or safe_link(found["url"])
+    return {"when": time, "audio_src": audio, "play_start": int(found["start"]) if audio else None,
+            "time_link": f"{audio}#t={int(found['start'])}" if audio else None,
+            "page_link": None if audio else page}
+
+
+def audio_source(datasette, found: dict) -> str | None:
+    """Where the page's player finds the episode's audio: its web URL, or this server's copy of a
+    local file."""
+    url = found.get("audio_url")
+    if safe_link(url):
+        return url
+    return audio_page_url(datasette, found["document_id"]) if local_audio_path(url) else None
+
+
+def title_link(datasette, db_name: str, found: dict) -> str:
+    """The document's own page, or else its row in Datasette."""
+    return safe_link(found.get("document_url")) or datasette.urls.row(db_name, "documents", found["document_id"])
 
 
 def facet_views(datasette, state: PageState, facets: dict) -> list[dict]:
@@ -50,13 +78,14 @@ def facet_views(datasette, state: PageState, facets: dict) -> list[dict]:
 
 
 async def search_context(datasette, kb: Searcher, state: PageState, data: dict) -> dict:
-    stems = query_stems(data.get("corrected") or state.q)
-    results = [result_view(datasette, state, r, stems) for r in data["results"]]
+    asked = (data.get("speaker") or {}).get("asked") or data.get("corrected") or state.q
+    stems, phrases = query_stems(asked), phrase_stems(asked)
+    db = await kb_database(datasette)
+    results = [result_view(datasette, db.name, state, r, stems, phrases) for r in data["results"]]
     selected = [{"facet": FACET_TITLES[f], "label": kb.facets.labels.get(v, v) if f == "document" else v,
                  "remove_url": page_url(datasette, state.removing(f, v))} for f, v in state.filters]
     topics = []
     if not state.q:
-        db = await kb_database(datasette)
         rows = await db.execute("select name, chunk_count from topics where chunk_count > 0 "
                                 "order by chunk_count desc, name")
         topics = [{"name": r["name"], "count": r["chunk_count"], "url": page_url(datasette, PageState(r["name"]))}
@@ -64,7 +93,8 @@ async def search_context(datasette, kb: Searcher, state: PageState, data: dict) 
     return {
         "q": state.q, "corrected": data.get("corrected"), "filters": state.filters, "results": results,
         "total": data["total"], "weaker": data.get("weaker", 0), "weaker_listed": state.weaker,
-        "speaker": data.get("speaker"),
+        "speaker": data.get("speaker"), "facet_shown": FACET_SHOWN,
+        "estimated": any(r["start_estimated"] and r["when"] for r in results),
         "first": data["offset"] + 1, "last": data["offset"] + len(results),
         "facets": facet_views(datasette, state, data["facets"]), "selected": selected,
         "clear_url": page_url(datasette, PageState(state.q)), "topics": topics,
@@ -73,12 +103,13 @@ async def search_context(datasette, kb: Searcher, state: PageState, data: dict) 
     }
 
 
-def related_context(datasette, data: dict) -> dict:
+async def related_context(datasette, data: dict) -> dict:
     stems = set(data["keywords"])
     source = data["related_to"]
+    db = await kb_database(datasette)
     return {
         "q": "", "filters": (), "search_url": datasette.urls.path(SEARCH_PATH),
-        "related_to": result_view(datasette, None, source, stems),
-        "results": [result_view(datasette, None, r, stems) for r in data["results"]],
+        "related_to": result_view(datasette, db.name, None, source, stems),
+        "results": [result_view(datasette, db.name, None, r, stems) for r in data["results"]],
         "json_url": related_url(datasette, source["chunk_id"], "json"),
     }
