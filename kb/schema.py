@@ -3,7 +3,7 @@ Bump SCHEMA_VERSION when a table changes, so that a reader refuses a kb.db built
 version with a message to rebuild, instead of failing on a missing column."""
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TABLES = {
     "documents": dict(columns={
         "id": str, "kind": str, "title": str, "episode": int, "published": str, "year": int,
@@ -33,10 +33,15 @@ TABLES = {
                            pk=("chunk_id", "rank"), foreign_keys=[("chunk_id", "chunks", "id")]),
     "words": dict(columns={"id": int, "chunk_id": int, "word": str, "start": float, "end": float,
                            "confidence": float}, pk="id", foreign_keys=[("chunk_id", "chunks", "id")]),
+    "facts": dict(columns={
+        "id": int, "document_id": str, "chunk_id": int, "heading": str, "subject": str, "value": float,
+        "unit": str, "currency": str, "qualifier": str, "figure": str, "date": str, "sentence": str, "url": str,
+    }, pk="id", foreign_keys=[("document_id", "documents", "id"), ("chunk_id", "chunks", "id")]),
     "kb_meta": dict(columns={"key": str, "value": str}, pk="key"),
 }
 INDEXES = [
     ("chunks", ["document_id"]), ("chunks", ["kind"]), ("chunks", ["speaker"]),
     ("resources", ["document_id"]), ("chunk_topics", ["topic_id"]), ("terms", ["term"]),
     ("words", ["chunk_id"]), ("documents", ["episode"]),
+    ("facts", ["document_id"]), ("facts", ["chunk_id"]), ("facts", ["unit"]),
 ]
