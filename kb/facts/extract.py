@@ -137,8 +137,19 @@ def figure_subject(sentence: str, fig: Figure, passage: Passage, offset: int) ->
         fig.unit = bare_unit(sentence, fig, own)
         fig.bare = fig.unit is None
     if passage.label:
-        return label_subject(passage, fig, own, offset)
+        return label_subject(passage, fig, label_detail(sentence, fig, own, passage.allowed is None), offset)
     return prose_subject(sentence, fig, own)
+
+
+def label_detail(sentence: str, fig: Figure, own: str | None, prose: bool) -> str | None:
+    """What to add to a label: the figure's own words when the sentence has other figures or they
+    say more than one word ('base rebate'), else the sentence's own subject when it has one
+    ('The average response time is ... the last 30 days'), though not in a table row, whose cells
+    run on from the label; 'An additional ~20% incentive' adds nothing."""
+    if own and (fig.several or len(sub.tokens(own)) >= 2):
+        return own
+    main = sub.clause_subject(sentence, fig) if prose else None
+    return main if main and len(sub.tokens(main)) >= 2 and fig.start > sentence.find(main) else None
 
 
 def own_words(sentence: str, fig: Figure, several: bool) -> str | None:

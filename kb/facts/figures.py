@@ -271,3 +271,6 @@ def share_range_units(sentence: str, found: list[Figure]) -> None:
             right.unit, right.currency, right.bare = left.unit, left.currency, False
         right.qualifier = right.qualifier or left.qualifier
         right.range_with = left
+        if between == "to" and re.search(r"\b(?:from|between)\s*$", sentence[:left.start]):
+            left.qualifier = left.qualifier or "minimum"  # "ranges from 0 to 100": the least and the most
+            right.qualifier = right.qualifier or "at most"
