@@ -21,7 +21,9 @@ apart. A table fact matches a gold fact when all of these hold:
   subject, and at least one (content words: folded, stemmed, stop words and numbers out).
 
 Each table fact matches at most one gold fact and the other way round (best pairs first, clear
-gold facts before borderline ones). "Clear only": a table fact matching a borderline gold fact
+gold facts before borderline ones). Deadlines (unit 'date') are scored apart, against the gold
+list's "deadlines": a date fact matches one when the deadline's text holds its year and the
+sentences and subjects match as above. "Clear only": a table fact matching a borderline gold fact
 counts neither for nor against, and missed borderline facts are not misses. "With borderline":
 every gold fact counts. Precision = matched / (table facts scored), recall = matched / gold facts.
 """
@@ -140,6 +142,17 @@ def report(predicted: list[dict], gold: list[dict], matched: dict[int, int], sho
             print(f"  {mark} {g['value']:g} {g['unit']} | {g['subject']} | {g['sentence'][:90]}")
 
 
+def deadline_report(dates: list[dict], deadlines: list[dict]) -> str:
+    found = 0
+    for d in deadlines:
+        if any(str(int(p["value"])) in str(d.get("deadline", ""))
+               and share(content_words(p["sentence"]), content_words(d["sentence"])) >= SENTENCE_SHARE
+               and share(content_words(p["subject"]), content_words(d["subject"])) >= SUBJECT_SHARE
+               for p in dates):
+            found += 1
+    return f"deadlines: {found} of {len(deadlines)} found; {len(dates)} date fact(s) in the table"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sources", nargs="*", default=[str(ROOT / "corpus")], help="Sources for kb build")
@@ -154,7 +167,8 @@ def main() -> None:
         db_path = Path(tmp) / "kb.db"
         build_kb(args.sources, db_path, ROOT / "topics.yml")
         every = table_facts(db_path)
-    predicted = [p for p in every if p["document"] in titles]
+    dates = [p for p in every if p["document"] in titles and p["unit"] == "date"]
+    predicted = [p for p in every if p["document"] in titles and p["unit"] != "date"]
     others: dict[str, int] = {}
     for p in every:
         if p["document"] not in titles:
@@ -163,10 +177,16 @@ def main() -> None:
     if args.json:
         print(json.dumps({"clear_only": figures(predicted, gold, matched, False),
                           "with_borderline": figures(predicted, gold, matched, True),
+                          "deadlines": deadline_report(dates, gold_data.get("deadlines", [])),
                           "not_scored": others}, indent=2))
         return
-    print(f"{args.gold}: {len(titles)} document(s); {len(every)} facts in the table, {len(predicted)} in them")
+    print(f"{args.gold}: {len(titles)} document(s); {len(every)} facts in the table, "
+          f"{len(predicted) + len(dates)} in them")
     report(predicted, gold, matched, args.show)
+    print(deadline_report(dates, gold_data.get("deadlines", [])))
+    if gold_data.get("show_note_facts"):
+        print(f"{len(gold_data['show_note_facts'])} gold facts of podcast show notes not scored: facts are read "
+              "from write-ups' sections, bullets and tables only")
     if others:
         print("Not scored (documents the gold list does not cover): "
               + ", ".join(f"{title} ({n})" for title, n in sorted(others.items())))

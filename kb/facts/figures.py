@@ -23,15 +23,22 @@ CURRENCIES = {"US$": ("$", "USD"), "USD": ("$", "USD"), "AU$": ("$", "AUD"), "A$
               "AUD": ("$", "AUD"), "NZ$": ("$", "NZD"), "NZD": ("$", "NZD"), "CA$": ("$", "CAD"),
               "CAD": ("$", "CAD"), "$": ("$", None), "EUR": ("€", "EUR"), "€": ("€", "EUR"),
               "GBP": ("£", "GBP"), "£": ("£", "GBP")}
+NUMBER_WORD_SET = set(NUMBER_WORDS)
 _WORD_NUMBER = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
-FIGURE = re.compile(
+_FIGURE = (
     r"(?<![\w/.,$€£])(?<![A-Za-z]-)(?P<tilde>~\s?)?"
     r"(?:(?P<currency>US\$|AU\$|A\$|NZ\$|CA\$|USD|AUD|NZD|CAD|EUR|GBP|\$|€|£)\s?)?"
-    r"(?:(?P<digits>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)|(?P<words>(?i:" + _WORD_NUMBER + r")"
-    r"(?:[ -](?i:one|two|three|four|five|six|seven|eight|nine))?))"
+    r"(?:{number})"
     r"(?P<scale>(?:[kK]|M|B|bn|mn)(?![\w-])|\s(?:thousand|million|billion)\b)?"
     r"(?P<percent>\s?%|\s(?:percent|per\s?cent)\b)?"
     r"(?![\w/]|\.\d|,\d)")
+_DIGITS = r"(?P<digits>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<words>(?!))?"
+_WORDS = (r"(?P<digits>(?!))?(?P<words>(?i:" + _WORD_NUMBER + r")(?:[ -](?i:one|two|three|four|five|six|seven|eight|"
+          r"nine))?)")
+# Two patterns, each with a cheap first-character test: one alternation tried at every position
+# of the text was most of the extraction's time.
+FIGURE_DIGITS = re.compile(r"(?=[~$€£UANCEG\d])" + _FIGURE.replace("{number}", _DIGITS))
+FIGURE_WORDS = re.compile(r"(?=[~$€£UANCEGotfsenzhOTFSENZH])" + _FIGURE.replace("{number}", _WORDS))
 # A number glued to a following unit word: "one-year", "24-hour", "30-day".
 HYPHEN_UNIT = re.compile(r"-(minute|hour|day|week|month|year)s?\b", re.I)
 TIME_UNITS = {"minute": "minutes", "min": "minutes", "mins": "minutes", "hour": "hours", "hr": "hours",
@@ -80,6 +87,9 @@ QUALIFIERS_BEFORE = [  # the words just before a figure (lower case), longest fi
 QUALIFIERS_AFTER = [("or less", "or less"), ("or fewer", "or less"), ("or under", "or less"),
                     ("or below", "or less"), ("or more", "at least"), ("or higher", "at least"),
                     ("or greater", "at least"), ("or above", "at least"), ("or over", "at least")]
+BEFORE_MEANINGS = dict(QUALIFIERS_BEFORE)
+# The leftmost match is the longest phrase ("up to a maximum of" before "a maximum of").
+QUALIFIER_BEFORE = re.compile(r"(?:^|[^a-z])(" + "|".join(re.escape(w) for w, _ in QUALIFIERS_BEFORE) + r")$")
 YEAR = re.compile(r"(?:19|20)\d\d")
 OR_MORE = re.compile(r"\s+or\s+(?:fewer|less|more|greater|higher|lower|above|below|over|under)(?=\s)", re.I)
 PER = re.compile(r"(?:\s+per\s+[a-z]+){1,2}")
@@ -130,8 +140,11 @@ def blank_footnotes(text: str) -> str:
 
 def figures(sentence: str) -> list[Figure]:
     """The figures of a (footnote-blanked) sentence, in order; bare numbers left unit-less."""
+    matches = list(FIGURE_DIGITS.finditer(sentence)) if re.search(r"\d", sentence) else []
+    if not NUMBER_WORD_SET.isdisjoint(re.findall(r"[a-z]+", sentence.lower())):
+        matches = sorted(matches + list(FIGURE_WORDS.finditer(sentence)), key=lambda m: m.start())
     found = []
-    for match in FIGURE.finditer(sentence):
+    for match in matches:
         figure = read_figure(sentence, match)
         if figure is not None:
             found.append(figure)
@@ -248,9 +261,9 @@ def qualifier(sentence: str, figure: Figure) -> str | None:
     """'about', 'up to', 'at most', 'minimum', 'at least', 'within', 'or less'... from the words
     around the figure ('~' is read with the number)."""
     before = re.sub(r"\s+", " ", sentence[max(0, figure.start - 40):figure.start].lower()).rstrip()
-    for words, meaning in QUALIFIERS_BEFORE:
-        if re.search(r"(?:^|[^a-z])" + re.escape(words) + r"$", before):
-            return meaning
+    found = QUALIFIER_BEFORE.search(before)
+    if found:
+        return BEFORE_MEANINGS[found[1]]
     written = OR_MORE.match(sentence, figure.start + len(re.match(r"\S+", sentence[figure.start:])[0]))
     after = re.sub(r"\s+", " ", sentence[written.start() if written else figure.end:][:20].lower()).lstrip()
     for words, meaning in QUALIFIERS_AFTER:
