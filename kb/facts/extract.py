@@ -18,6 +18,10 @@ NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|none|cannot|rather than)\b
 NOT_NEGATION = re.compile(r"\bno (?:more|less|fewer|later|earlier) than\b|\bnot only\b|\bno additional cost\b", re.I)
 CLAUSE_BREAK = re.compile(r"[,;:–—]|\b(?:while|whereas|but|although)\b"
                           r"|\band (?=(?:is|are|was|were|has|have|can|may|must|will|does|do)\b)")
+# A "sentence" longer than this, or with more figures, is a list or a run of numbers, not prose
+# that states facts; reading it would also cost time that grows with the square of its length.
+MAX_SENTENCE_CHARS = 2000
+MAX_FIGURES = 30
 QUESTION = re.compile(r"\?\s*$|\bwhether\b", re.I)
 
 
@@ -59,6 +63,8 @@ def passage_facts(document_id: str, passage: Passage) -> list[Fact]:
     found = []
     for start, end in sentences(blanked):
         sentence = blanked[start:end]
+        if end - start > MAX_SENTENCE_CHARS:
+            continue
         for fig, of_label in sentence_figures(passage, sentence, start, end):
             subject = label_subject(passage, fig) if of_label else figure_subject(sentence, fig, passage, start)
             if subject is None or fig.unit is None or (not of_label and excluded(sentence, fig)):
@@ -79,6 +85,8 @@ def sentence_figures(passage: Passage, sentence: str, start: int, end: int) -> l
     for own in labels:  # the label's figure as found in the row, at its place in this sentence
         figs.append(replace(own, start=own.start - start, end=own.end - start))
     ordered = sorted(figs, key=lambda f: f.start)
+    if len(ordered) > MAX_FIGURES:
+        return []
     for fig in ordered:
         fig.several = len(ordered) > 1
     return [(fig, any(fig.start + start == own.start for own in labels)) for fig in ordered]

@@ -191,11 +191,12 @@ def is_part_of_name(sentence: str, match: re.Match) -> bool:
     (a currency code is not a name). '365 Business' after a name is caught by the name before it."""
     if match["currency"] or match["tilde"]:
         return False
-    before = sentence[:match.start()].rstrip()
-    if len(before) < len(sentence[:match.start()]) - 1 or not before:
+    window = sentence[max(0, match.start() - 60):match.start()]  # bounded: a sentence may hold many numbers
+    before = window.rstrip()
+    if len(before) < len(window) - 1 or not before:
         return False
     word = re.search(r"([A-Za-z][\w.&+-]*)$", before)
-    if not word or sentence[word.end():match.start()] not in (" ", ""):
+    if not word or window[word.end():] not in (" ", ""):
         return False
     token = word.group(1)
     return (token[0].isupper() or any(c.isdigit() for c in token)) and token.lower() not in FUNCTION_WORDS
@@ -264,8 +265,10 @@ def qualifier(sentence: str, figure: Figure) -> str | None:
     found = QUALIFIER_BEFORE.search(before)
     if found:
         return BEFORE_MEANINGS[found[1]]
-    written = OR_MORE.match(sentence, figure.start + len(re.match(r"\S+", sentence[figure.start:])[0]))
-    after = re.sub(r"\s+", " ", sentence[written.start() if written else figure.end:][:20].lower()).lstrip()
+    number = re.match(r"\S*", sentence[figure.start:figure.start + 40])[0]
+    written = OR_MORE.match(sentence, figure.start + len(number))  # "25 or fewer users"
+    start = written.start() if written else figure.end
+    after = re.sub(r"\s+", " ", sentence[start:start + 20].lower()).lstrip()
     for words, meaning in QUALIFIERS_AFTER:
         if after.startswith(words):
             return meaning

@@ -25,6 +25,8 @@ OPENERS = {"Each", "Every", "All", "Any", "The", "A", "An", "At", "Up", "Only", 
            "Includes", "Provides", "Earn", "Earns", "Partners", "Must", "No", "Minimum", "Maximum"}
 GENERIC_COLUMN_WORDS = {"details", "detail", "description", "notes", "info", "information", "value", "values"}
 LABEL_WORDS = 14
+CELL_LABEL_CHARS = 200
+MAX_ROW_CHARS = 2000
 PARAGRAPH_LABEL_WORDS = 6
 GROUP_WORDS = 8
 
@@ -124,6 +126,9 @@ def table_rows(seg: Segment, index: int, table: TableState) -> list[Passage]:
     found = []
     lines = [line.strip() for line in seg.text.split("\n") if line.strip()]
     for n, line in enumerate(lines):
+        if len(line) > MAX_ROW_CHARS:  # not a row: read as prose (which skips overlong sentences)
+            found.append(Passage(line, seg.heading, index))
+            continue
         blanked = blank_footnotes(line)
         figs = figures(blanked)
         if n == 0 and table.header is None and is_header(line, figs):
@@ -191,7 +196,9 @@ def cell_figure(line: str, blanked: str, figs: list[Figure], header: str | None)
     """'Enable MFA 20 points Requires ...': a figure between a label and a capitalised cell; a
     plain number there takes its unit from the header ('Maximum Points')."""
     for fig in figs:
-        rest = blanked[fig.end:].lstrip()
+        if fig.start > CELL_LABEL_CHARS:
+            break  # a row's label is short: no later figure is its cell
+        rest = blanked[fig.end:fig.end + 10].lstrip()
         label = blanked[:fig.start].strip()
         if not label or (rest and not rest[0].isupper()) or re.search(r"[.!?:]\s", label):
             continue
