@@ -38,7 +38,6 @@ class Fact:
     qualifier: str | None
     figure: str  # as written: '~20%', '$25K', 'twelve months'
     sentence: str
-    segment: int  # index of its segment in the document, to find its chunk
     date: str | None = None  # a deadline's day, YYYY-MM-DD (unit 'date')
     chunk_id: int | None = None
     url: str | None = None
@@ -72,8 +71,7 @@ def passage_facts(document_id: str, passage: Passage) -> list[Fact]:
             if of_label and passage.maximum:
                 fig.qualifier = fig.qualifier or "at most"
             found.append(Fact(document_id, passage.heading, subject, fig.value, fig.unit, fig.currency,
-                              fig.qualifier, fig.text, passage.text[start:end].strip(), passage.segment,
-                              fig.date))
+                              fig.qualifier, fig.text, passage.text[start:end].strip(), fig.date))
     return found
 
 

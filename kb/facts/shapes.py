@@ -37,7 +37,7 @@ class Passage:
 
     text: str
     heading: str | None
-    segment: int  # index of its segment in the document
+    segment: int  # index of its segment in the document (where it came from, for debugging)
     label: str | None = None
     allowed: tuple[int, int] | None = None  # only figures in this part of the text; None: anywhere
     maximum: bool = False  # a table column of maximum scores: its figures are 'at most'
