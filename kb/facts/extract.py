@@ -65,7 +65,7 @@ def passage_facts(document_id: str, passage: Passage) -> list[Fact]:
         if end - start > MAX_SENTENCE_CHARS:
             continue
         for fig, of_label in sentence_figures(passage, sentence, start, end):
-            subject = label_subject(passage, fig) if of_label else figure_subject(sentence, fig, passage, start)
+            subject = label_subject(passage, fig, offset=start) if of_label else figure_subject(sentence, fig, passage, start)
             if subject is None or fig.unit is None or (not of_label and excluded(sentence, fig)):
                 continue
             if of_label and passage.maximum:
@@ -129,8 +129,8 @@ def label_subject(passage: Passage, fig: Figure, detail: str | None = None, offs
 
 
 def figure_subject(sentence: str, fig: Figure, passage: Passage, offset: int) -> str | None:
-    """What a figure is about: under a label, the label (with the figure's own words when the
-    sentence has several figures); in prose, the phrase around it, or nothing."""
+    """What a figure is about: under a label, the label (with what `label_detail` adds); in prose,
+    the phrase around it, or nothing; the second end of a range, what the first is about."""
     if fig.unit == "date":
         return label_subject(passage, fig, offset=offset) if passage.label else task_before(sentence, fig)
     if fig.range_with is not None:

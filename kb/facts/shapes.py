@@ -24,6 +24,8 @@ NOT_LABELS = {"note", "notes", "nb", "example", "examples", "for example", "e.g"
 OPENERS = {"Each", "Every", "All", "Any", "The", "A", "An", "At", "Up", "Only", "Requires", "Applies",
            "Includes", "Provides", "Earn", "Earns", "Partners", "Must", "No", "Minimum", "Maximum"}
 GENERIC_COLUMN_WORDS = {"details", "detail", "description", "notes", "info", "information", "value", "values"}
+SENTENCE_BREAK = re.compile(r"(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)(?<!\betc)[.!?]\s")  # "Rebate vs. Co-op" is one label
+LEADS_INTO_LIST = re.compile(r"\b(?:as follows|following|include|includes)$")
 LABEL_WORDS = 14
 CELL_LABEL_CHARS = 200
 MAX_ROW_CHARS = 2000
@@ -81,7 +83,7 @@ def is_label(label: str, most_words: int) -> bool:
     words = label.split()
     text = label.strip().lower().rstrip(".")
     return (0 < len(words) <= most_words and text not in NOT_LABELS and "http" not in text
-            and not re.search(r"(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)(?<!\betc)[.!?]\s", label) and not re.search(r"\b(?:as follows|following|include|includes)$", text))
+            and not SENTENCE_BREAK.search(label) and not LEADS_INTO_LIST.search(text))
 
 
 def labelled(text: str, heading: str | None, index: int, most_words: int, dashes: bool) -> list[Passage]:

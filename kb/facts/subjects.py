@@ -58,7 +58,6 @@ ADVERBS = {"further", "also", "then", "still", "even", "often", "always", "never
 QUANTIFIERS = {"most", "many", "several", "few", "both", "more", "fewer", "less", "much", "other", "others"}
 ANAPHORS = {"this", "these", "that", "those", "it", "they", "such", "its", "their", "he", "she", "we", "you"}
 EXAMPLE_OPENERS = {"e.g", "eg", "i.e", "ie", "for", "such", "say", "including", "like"}
-STOPS = ADVERBS | DETERMINERS | PREPOSITIONS | CONJUNCTIONS | PRONOUNS | AUXILIARIES | VERBS
 FUNCTION = ADVERBS | DETERMINERS | PREPOSITIONS | CONJUNCTIONS | PRONOUNS | QUANTIFIERS
 MODALS = AUXILIARIES | {"to"}
 MAX_PHRASE_WORDS = 8
