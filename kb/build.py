@@ -22,7 +22,8 @@ from ingest.model import Document
 from ingest.sources import load_sources
 
 from .chunking import Chunk, chunk_documents
-from .store import atomic_database, write_full_text, write_passages, write_postings
+from .facts import extract_facts
+from .store import atomic_database, write_facts, write_full_text, write_passages, write_postings
 from .analysis import terms
 from .atomic import exclusive, leftovers
 from .audio.transcribe import transcriber
@@ -43,10 +44,11 @@ class BuildSummary:
     topics: int
     resources: int
     seconds: float
+    facts: int = 0
 
     def __str__(self) -> str:
         return (f"{self.documents} documents ({self.episodes} episodes), {self.chunks} chunks, "
-                f"{self.resources} resources, {self.topics} topics in {self.seconds:.1f}s")
+                f"{self.resources} resources, {self.facts} facts, {self.topics} topics in {self.seconds:.1f}s")
 
 
 def build_kb(sources: list[str | Path], db_path: str | Path, topics_path: str | Path,
@@ -81,10 +83,12 @@ def build_locked(sources: list[str | Path], db_path: str | Path, topics_path: st
                           ", ".join(str(s) for s in sources))
     say(f"Indexing {len(chunks)} chunks")
     counts = analyse(chunks, taxonomy, say)
+    facts = extract_facts(documents, chunks)
     say(f"Writing {db_path}")
     with atomic_database(db_path) as db:
         write_passages(db, documents, chunks, taxonomy, chunk_lengths(counts),
                        document_info(documents, chunks, taxonomy), vocabulary)
+        write_facts(db, facts)
         with ThreadPoolExecutor(1) as helper:  # SQLite fills the full-text index while numpy weighs terms
             full_text = helper.submit(write_full_text, db)
             index = build_index(list(range(1, len(chunks) + 1)), counts)
@@ -93,7 +97,7 @@ def build_locked(sources: list[str | Path], db_path: str | Path, topics_path: st
     return BuildSummary(
         documents=len(documents), episodes=sum(d.kind == "episode" for d in documents),
         chunks=len(chunks), topics=len(taxonomy), resources=sum(len(d.resources) for d in documents),
-        seconds=time.perf_counter() - began,
+        seconds=time.perf_counter() - began, facts=len(facts),
     )
 
 

@@ -133,6 +133,35 @@ def search(query, db, limit, offset, topics, kind, weaker, as_json):
 
 
 @cli.command()
+@click.argument("query")
+@db_option("Database to search")
+@click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many facts")
+@click.option("-u", "--unit", help="Only facts in this unit (%, $, points, hours, days, users, date...)")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of facts")
+def facts(query, db, limit, unit, as_json):
+    """Facts of the write-ups (rates, amounts, points, times, deadlines) about QUERY, best first.
+
+    Example: kb facts "PSTN accelerator"
+    """
+    from .fact_search import find_facts
+    from .output import format_fact
+    from .search import knowledge_base
+
+    kb = knowledge_base(db)
+    found = find_facts(kb, query, limit, unit)
+    searched = kb.corrected(query)
+    if searched != query:  # on stderr with --json, which stays a plain list of facts
+        click.echo(f"Showing facts for {searched!r}.", err=as_json)
+    if as_json:
+        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        return
+    if not found:
+        click.echo(f"No facts about {searched!r}.")
+    for rank, fact in enumerate(found, 1):
+        click.echo(format_fact(rank, fact))
+
+
+@cli.command()
 @db_option("Database to read")
 @click.option("-t", "--topic", "topics", multiple=True, help="Items on this topic (name or id; repeatable: any of them)")
 @click.option("--since", help="Items published on or after this date (YYYY-MM-DD or YYYY-MM)")

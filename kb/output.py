@@ -38,3 +38,13 @@ def format_result(rank: int, r: dict, stems: set[str]) -> str:
     if r["url"]:
         lines.append(f"   {r['url']}")
     return "\n".join(lines) + "\n"
+
+
+def format_fact(rank: int, fact: dict) -> str:
+    """'1. about 20% — Global PSTN Calling & Conferencing Accelerator', where it is, its sentence, its link."""
+    where = " · ".join(part for part in (fact["title"], fact["heading"]) if part)
+    lines = [click.style(f"{rank}. {fact['label']}", bold=True) + f" — {fact['subject']}", f"   {where}",
+             f"   “{fact['sentence']}”"]
+    if fact["url"]:
+        lines.append(f"   {fact['url']}")
+    return "\n".join(lines) + "\n"

@@ -158,6 +158,19 @@ class Reader:
         return self.conn.execute("select label, url, kind from resources where document_id = ? order by ordinal",
                                  (document_id,)).fetchall()
 
+    def facts_in(self, chunk_ids: list[int]) -> list[sqlite3.Row]:
+        """The facts of these chunks, with their document's title, in reading order."""
+        if not chunk_ids:
+            return []
+        sql = f"""select f.*, d.title from facts f join documents d on d.id = f.document_id
+                  where f.chunk_id in ({','.join('?' * len(chunk_ids))}) order by f.id"""
+        return self.conn.execute(sql, chunk_ids).fetchall()
+
+    def facts_of(self, document_id: str) -> list[sqlite3.Row]:
+        """A document's facts, with its title, in reading order."""
+        return self.conn.execute("""select f.*, d.title from facts f join documents d on d.id = f.document_id
+                                    where f.document_id = ? order by f.id""", (document_id,)).fetchall()
+
     def topic_mentions(self, document_ids: list[str]) -> list[tuple[str, str, int]]:
         """(topic name, document id, passages) for these documents."""
         if not document_ids:

@@ -34,10 +34,15 @@ TABLES = {
     "words": dict(columns={"id": int, "chunk_id": int, "word": str, "start": float, "end": float,
                            "confidence": float}, pk="id", foreign_keys=[("chunk_id", "chunks", "id")]),
     "vocabulary": dict(columns={"id": int, "name": str, "names": str, "history": str, "topic": str}, pk="id"),
+    "facts": dict(columns={
+        "id": int, "document_id": str, "chunk_id": int, "heading": str, "subject": str, "value": float,
+        "unit": str, "currency": str, "qualifier": str, "figure": str, "date": str, "sentence": str, "url": str,
+    }, pk="id", foreign_keys=[("document_id", "documents", "id"), ("chunk_id", "chunks", "id")]),
     "kb_meta": dict(columns={"key": str, "value": str}, pk="key"),
 }
 INDEXES = [
     ("chunks", ["document_id"]), ("chunks", ["kind"]), ("chunks", ["speaker"]),
     ("resources", ["document_id"]), ("chunk_topics", ["topic_id"]), ("terms", ["term"]),
     ("words", ["chunk_id"]), ("documents", ["episode"]),
+    ("facts", ["document_id"]), ("facts", ["chunk_id"]), ("facts", ["unit"]),
 ]

@@ -14,6 +14,7 @@ from ingest.model import Document
 
 from .atomic import replacing
 from .chunking import Chunk
+from .facts import Fact
 from .schema import INDEXES, SCHEMA_VERSION, TABLES
 from .tfidf import TfidfIndex
 from .timecode import mmss
@@ -70,6 +71,13 @@ def write_passages(db: sqlite_utils.Database, documents: list[Document], chunks:
             {"key": "schema_version", "value": str(SCHEMA_VERSION)},
             {"key": "chunk_count", "value": str(len(chunks))},
         ])
+
+
+def write_facts(db: sqlite_utils.Database, facts: list[Fact]) -> None:
+    """The facts table: one row per figure of the write-ups, with its chunk and deep link."""
+    with db.conn:
+        bulk_insert(db, "facts", ((n, f.document_id, f.chunk_id, f.heading, f.subject, f.value, f.unit, f.currency,
+                                   f.qualifier, f.figure, f.date, f.sentence, f.url) for n, f in enumerate(facts, 1)))
 
 
 def write_full_text(db: sqlite_utils.Database) -> None:

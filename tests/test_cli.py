@@ -184,3 +184,33 @@ def test_serve_on_a_port_in_use_says_so(runner, corpus_db, monkeypatch):
         result = runner.invoke(cli, ["serve", "--db", str(corpus_db), "--port", str(port)])
     assert result.exit_code == 1
     assert result.output == f"Error: port {port} is in use; try --port {port + 1}\n"
+
+
+def test_facts_command(runner, corpus_db):
+    result = runner.invoke(cli, ["facts", "PSTN accelerator", "--db", str(corpus_db), "--limit", "1"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "1. about 20% — Global PSTN Calling & Conferencing Accelerator"
+    assert lines[1] == "   Microsoft SMB Partner Incentives for CSP Partners (Financial Incentives) · Strategic Product Accelerators"
+    assert lines[2].startswith("   “An additional ~20% incentive for selling Microsoft’s voice")
+
+
+def test_facts_json_and_unit(runner, corpus_db):
+    result = runner.invoke(cli, ["facts", "minimum revenue for core rebates", "--db", str(corpus_db), "--json",
+                                 "--unit", "$"])
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert found and {f["unit"] for f in found} == {"$"}
+    first = found[0]
+    assert (first["label"], first["value"], first["subject"]) == ("$25,000", 25000, "Eligibility: minimum revenue threshold")
+    assert {"id", "document_id", "title", "chunk_id", "heading", "currency", "qualifier", "figure", "date",
+            "sentence", "url", "score"} <= set(first)
+
+
+def test_facts_none_and_errors(runner, corpus_db, tmp_path):
+    result = runner.invoke(cli, ["facts", "walkie talkie", "--db", str(corpus_db), "--unit", "%"])
+    assert result.exit_code == 0 and result.output == "No facts about 'walkie talkie'.\n"
+    missing = runner.invoke(cli, ["facts", "PSTN", "--db", str(tmp_path / "none.db")])
+    assert missing.exit_code == 1
+    assert missing.output == f"Error: {tmp_path / 'none.db'}: no such database; run 'kb build' first\n"
+    assert "--unit" in runner.invoke(cli, ["facts", "--help"]).output

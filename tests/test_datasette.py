@@ -94,3 +94,47 @@ async def test_canned_chunks_by_topic(ds):
 async def test_sql_functions(ds):
     data = await get_json(ds, "/kb.json?sql=select+kb_mmss(3760)+as+t,+kb_mmss(3367)+as+u&_shape=objects")
     assert data["rows"] == [{"t": "1:02:40", "u": "56:07"}]
+
+
+async def test_facts_table_facets_and_description(ds):
+    data = await get_json(ds, "/kb/facts.json?_size=0")
+    facets = data["facet_results"]
+    assert {"unit", "document_id"} <= set(facets)
+    units = {f["value"]: f["count"] for f in facets["unit"]["results"]}
+    assert units["%"] >= 20 and units["points"] >= 40 and units["$"] == 4
+    documents = {f["value"] for f in facets["document_id"]["results"]}
+    assert "microsoft-smb-partner-incentives-for-csp-partners-financial" in documents
+    page = await ds.client.get("/kb/facts")
+    assert "Facts of the write-ups as rows" in page.text
+
+
+async def test_canned_facts_about(ds):
+    data = await get_json(ds, "/kb/facts_about.json?q=PSTN+accelerator&_shape=objects")
+    first = data["rows"][0]
+    assert (first["subject"], first["qualifier"], first["value"], first["unit"]) == (
+        "Global PSTN Calling & Conferencing Accelerator", "about", 20, "%")
+    assert first["document"] == "Microsoft SMB Partner Incentives for CSP Partners (Financial Incentives)"
+    assert "Teams PSTN Calling Plans" in first["sentence"] and first["chunk_id"]
+    alerts = await get_json(ds, "/kb/facts_about.json?q=respond+to+security+alerts&_shape=objects")
+    assert (alerts["rows"][0]["value"], alerts["rows"][0]["unit"]) in {(24, "hours"), (10, "points"), (1, "hours")}
+    assert (await get_json(ds, "/kb/facts_about.json?q=&_shape=objects"))["rows"] == []
+
+
+async def test_canned_rates(ds):
+    rows = (await get_json(ds, "/kb/rates.json?subject=&_shape=objects&_size=max"))["rows"]
+    assert rows and len(rows) == len({(r["subject"], r["sentence"], r["percent"]) for r in rows})
+    assert [r["subject"].lower() for r in rows] == sorted(r["subject"].lower() for r in rows)
+    pstn = [r for r in rows if r["subject"] == "Global PSTN Calling & Conferencing Accelerator"]
+    assert [(r["qualifier"], r["percent"], r["figure"]) for r in pstn] == [("about", 20, "~20%")]
+    accelerators = (await get_json(ds, "/kb/rates.json?subject=accelerator&_shape=objects"))["rows"]
+    assert accelerators and all("accelerator" in r["subject"].lower() for r in accelerators)
+    assert len(accelerators) < len(rows)
+
+
+async def test_kb_facts_sql_function(ds):
+    data = await get_json(ds, "/kb.json?sql=select+kb_facts('Nonprofit+accelerator',+2)+as+ids,+kb_facts('')+as+none"
+                              "&_shape=objects")
+    ids = json.loads(data["rows"][0]["ids"])
+    assert len(ids) == 2 and json.loads(data["rows"][0]["none"]) == []
+    row = await get_json(ds, f"/kb/facts/{ids[0]}.json?_shape=objects")
+    assert row["rows"][0]["subject"].startswith("Nonprofit/TSI Product Accelerator")

@@ -205,3 +205,19 @@ def test_only_web_audio_with_a_mime_type_reaches_the_feed(corpus_db, tmp_path):
     assert items["episode-211"]["attachments"] == [{"url": "https://media.example/211.mp3", "mime_type": "audio/mpeg"}]
     assert "Warning: episode-234: audio attachment left out: 'https://media.example/234.mp3' ('\"><script>')" in result.stderr
     assert "Warning: episode-220: audio attachment left out:" in result.stderr and "<script>" not in result.stdout
+
+
+def test_items_carry_their_facts(corpus_db):
+    data = json.loads(export(corpus_db, "--format", "json").stdout)
+    by_id = {i["id"]: i for i in data["items"]}
+    incentives = by_id["microsoft-smb-partner-incentives-for-csp-partners-financial"]
+    pstn = [f for f in incentives["facts"] if f["subject"] == "Global PSTN Calling & Conferencing Accelerator"]
+    assert [(f["label"], f["value"], f["unit"], f["qualifier"], f["figure"]) for f in pstn] == [
+        ("about 20%", 20, "%", "about", "~20%")]
+    assert pstn[0]["heading"] == "Strategic Product Accelerators" and pstn[0]["chunk_id"]
+    assert "facts" not in by_id["episode-234"]  # an item without facts has no key
+    feed = json.loads(export(corpus_db, "--format", "jsonfeed").stdout)
+    feed_items = {i["id"]: i for i in feed["items"]}
+    assert feed_items["microsoft-smb-partner-incentives-for-csp-partners-financial"]["_need_to_know"]["facts"] == \
+        incentives["facts"]
+    assert "facts" not in feed_items["episode-234"]["_need_to_know"]

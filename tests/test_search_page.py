@@ -316,3 +316,27 @@ async def test_no_knowledge_base_is_not_found():
     ds = Datasette([], memory=True)
     response = await get(ds, "/-/kb-search.json?q=teams", status=404)
     assert response.json()["error"] == "No knowledge base here: serve a kb.db built by 'kb build'"
+
+
+async def test_facts_block_above_the_passages(ds):
+    page = await soup(ds, "/-/kb-search?q=PSTN+accelerator")
+    block = page.select_one("div.kb-facts")
+    facts = block.select("li.kb-fact")
+    assert [(f.select_one(".kb-fact-figure").text, f.select_one(".kb-fact-subject").text) for f in facts] == [
+        ("about 20%", "Global PSTN Calling & Conferencing Accelerator")]
+    link = facts[0].select_one("a")
+    assert link.text == "Microsoft SMB Partner Incentives for CSP Partners (Financial Incentives)"
+    assert link["href"].startswith("/kb/chunks/")  # the write-up has no page URL: the passage's row
+    chunk = await get_json(ds, link["href"] + ".json?_shape=objects")
+    assert "Global PSTN Calling & Conferencing Accelerator" in chunk["rows"][0]["text"]
+    html = str(page)
+    assert html.index('<div class="kb-facts">') < html.index('<ol class="kb-results"')  # above the passages
+
+
+async def test_facts_block_only_when_the_query_names_a_fact(ds):
+    page = await soup(ds, "/-/kb-search?q=walkie+talkie")
+    assert page.select_one("div.kb-facts") is None and result_items(page)
+    second = await soup(ds, "/-/kb-search?q=PSTN+accelerator&page=2")
+    assert second.select_one("div.kb-facts") is None
+    data = await get_json(ds, "/-/kb-search.json?q=Nonprofit+TSI+accelerator")
+    assert [(f["label"], f["subject"]) for f in data["facts"]] == [("about 12%", "Nonprofit/TSI Product Accelerator")]

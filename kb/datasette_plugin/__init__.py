@@ -10,7 +10,7 @@ Pages (GET parameters only, so every state of the page is a shareable URL):
 - /-/kb-audio/DOCUMENT_ID   an episode's local audio file, with byte ranges (audio.py)
 - /-/search redirects to /-/kb-search, unless datasette-search-all (which owns that path) is installed
 
-SQL functions (functions.py): kb_search, kb_related, kb_score, kb_snippet, kb_mmss, kb_export_item.
+SQL functions (functions.py): kb_search, kb_related, kb_score, kb_snippet, kb_mmss, kb_export_item, kb_facts.
 The page's state and search are in pages.py, what it shows in views.py, its routes in routes.py,
 and its template in templates/kb_search.html.
 """

@@ -6,6 +6,7 @@
 - kb_snippet(text, q)     the part of text around the query's words
 - kb_mmss(seconds)        'MM:SS' (or 'H:MM:SS')
 - kb_export_item(document_id, topic, q, n)  one document as `kb export --format json` gives it
+- kb_facts(q, n)          JSON array of the ids of the n best facts for q, best first (kb/fact_search.py)
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..export.selection import ExportOptions, document_item
+from ..fact_search import fact_ids
 from ..query import query_stems
 from ..ranking import top_ids
 from ..search import knowledge_base
@@ -71,6 +73,13 @@ def register_functions(conn, path: str) -> None:
         found = document_item(kb.reader, doc, topics, kb.scores(q) if q else None, options)
         return json.dumps(found, ensure_ascii=False) if found else None
 
+    def kb_facts(q, n=20):
+        if not q or not str(q).strip():
+            return "[]"
+        return json.dumps(fact_ids(knowledge_base(path), str(q), max(0, min(int(n or 20), MAX_RESULTS))))
+
+    conn.create_function("kb_facts", 1, lambda q: kb_facts(q))
+    conn.create_function("kb_facts", 2, kb_facts)
     conn.create_function("kb_search", 1, lambda q: kb_search(q))
     conn.create_function("kb_search", 2, kb_search)
     conn.create_function("kb_related", 1, lambda chunk_id: kb_related(chunk_id))

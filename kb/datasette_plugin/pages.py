@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from datasette.utils.asgi import BadRequest, Forbidden, NotFound
 
 from ..facets import FACETS, Filters
+from ..fact_search import named_facts
 from ..query import Query
 from ..search import SearchError, Searcher, knowledge_base
 from ..snippets import result
@@ -102,9 +103,18 @@ def search_data(kb: Searcher, state: PageState, time_limit_ms: int) -> dict:
     if not state.q:
         return {"query": "", "total": 0, "offset": 0, "limit": PAGE_SIZE,
                 "filters": [{"facet": f, "value": v} for f, v in state.search_filters().items()],
-                "results": [], "facets": {}}
-    return kb.search_with_facets(Query(state.q, PAGE_SIZE, (state.page - 1) * PAGE_SIZE, state.search_filters(),
+                "results": [], "facets": {}, "facts": []}
+    data = kb.search_with_facets(Query(state.q, PAGE_SIZE, (state.page - 1) * PAGE_SIZE, state.search_filters(),
                                        time_limit_ms, state.weaker))
+    return {**data, "facts": page_facts(kb, state)}
+
+
+def page_facts(kb: Searcher, state: PageState) -> list[dict]:
+    """The facts the query names, for the first page (within the chosen write-ups, if any)."""
+    if state.page > 1:
+        return []
+    documents = {v for f, v in state.filters if f == "document"}
+    return [f for f in named_facts(kb, state.q) if not documents or f["document_id"] in documents]
 
 
 def related_data(kb: Searcher, chunk_id: int, n: int) -> dict:

@@ -77,6 +77,14 @@ def facet_views(datasette, state: PageState, facets: dict) -> list[dict]:
     return views
 
 
+def fact_views(datasette, database: str, facts: list[dict]) -> list[dict]:
+    """The facts block: 'about 20%', the subject, and a link to the passage (its deep link where
+    it is a web page, else the passage's row in Datasette)."""
+    return [{**f, "link": safe_link(f["url"]) or (datasette.urls.row(database, "chunks", str(f["chunk_id"]))
+                                                  if f["chunk_id"] else None)}
+            for f in facts]
+
+
 async def search_context(datasette, kb: Searcher, state: PageState, data: dict) -> dict:
     asked = (data.get("speaker") or {}).get("asked") or data.get("corrected") or state.q
     stems, phrases = query_stems(asked), phrase_stems(asked)
@@ -85,6 +93,7 @@ async def search_context(datasette, kb: Searcher, state: PageState, data: dict) 
     selected = [{"facet": FACET_TITLES[f], "label": kb.facets.labels.get(v, v) if f == "document" else v,
                  "remove_url": page_url(datasette, state.removing(f, v))} for f, v in state.filters]
     topics = []
+    db = await kb_database(datasette)
     if not state.q:
         rows = await db.execute("select name, chunk_count from topics where chunk_count > 0 "
                                 "order by chunk_count desc, name")
@@ -92,6 +101,7 @@ async def search_context(datasette, kb: Searcher, state: PageState, data: dict) 
                   for r in rows]
     return {
         "q": state.q, "corrected": data.get("corrected"), "filters": state.filters, "results": results,
+        "facts": fact_views(datasette, db.name, data.get("facts", [])),
         "total": data["total"], "weaker": data.get("weaker", 0), "weaker_listed": state.weaker,
         "speaker": data.get("speaker"), "facet_shown": FACET_SHOWN,
         "estimated": any(r["start_estimated"] and r["when"] for r in results),

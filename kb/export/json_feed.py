@@ -54,6 +54,8 @@ def feed_item(i: dict) -> dict:
         out["attachments"] = [attachment]
     out["_need_to_know"] = {"kind": i["kind"], "episode": i["episode"], "highlights": i["highlights"],
                             "resources": i["resources"]}
+    if i.get("facts"):
+        out["_need_to_know"]["facts"] = i["facts"]
     return out
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from ingest.errors import KBError
 
+from ..fact_search import fact_label
 from ..query import query_stems
 from ..reader import Reader
 from ..search import Searcher
@@ -136,7 +137,7 @@ def item(reader: Reader, doc: sqlite3.Row, chunks: list[sqlite3.Row], picked: li
     prose = [c for c in chunks if c["kind"] in ("show_notes", "section", "transcript")]
     notes = [c["text"] for c in prose if c["kind"] == "show_notes"] or [c["text"] for c in prose[:2]]
     resources = reader.resources(doc["id"])
-    return {
+    found = {
         "id": doc["id"], "kind": doc["kind"], "title": doc["title"], "episode": doc["episode"],
         "url": doc["url"], "published": doc["published"],
         "summary": shorten(doc["description"] or (notes[0] if notes else ""), SUMMARY_CHARS),
@@ -144,6 +145,16 @@ def item(reader: Reader, doc: sqlite3.Row, chunks: list[sqlite3.Row], picked: li
         "highlights": [highlight(c, stems) for c in picked],
         "resources": [{"label": r["label"], "url": r["url"], "kind": r["kind"]} for r in resources],
     }
+    facts = reader.facts_of(doc["id"])
+    if facts:  # write-ups: their rates, amounts, points and deadlines as data
+        found["facts"] = [fact_item(f) for f in facts]
+    return found
+
+
+def fact_item(row: sqlite3.Row) -> dict:
+    return {"label": fact_label(row), **{key: row[key] for key in (
+        "subject", "value", "unit", "currency", "qualifier", "figure", "date", "heading", "sentence", "chunk_id",
+        "url")}}
 
 
 def audio(doc: sqlite3.Row) -> dict | None:
