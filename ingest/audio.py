@@ -29,6 +29,7 @@ AUDIO_TYPES = {".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".aac": "audio/aac", "
                ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg", ".flac": "audio/flac",
                ".webm": "audio/webm"}
 Transcribe = Callable[[str], dict]
+TRANSCRIPT_SUFFIXES = (".vtt", ".srt", ".json", ".txt")
 
 
 def sniff(path: str, text: str | None = None) -> bool:
@@ -39,6 +40,8 @@ def sniff(path: str, text: str | None = None) -> bool:
 def parse(path: str, transcribe: Transcribe | None) -> list[Document]:
     """The episode document of one audio file; a file that is not usable audio is skipped with a
     warning naming it (the other sources are still built)."""
+    if transcript_beside(path):  # 'talk.vtt' beside 'talk.mp3' gives the turns: nothing to transcribe
+        return [audio_document(path, {"segments": []}, quiet=True)]
     if transcribe is None:
         raise IngestError("audio files are read only by a build that can transcribe them (kb build)", path)
     try:
@@ -49,7 +52,13 @@ def parse(path: str, transcribe: Transcribe | None) -> list[Document]:
     return [audio_document(path, result)]
 
 
-def audio_document(path: str, result: dict) -> Document:
+def transcript_beside(path: str) -> bool:
+    """Whether a transcript file of the same name lies beside the audio ('talk.mp3', 'talk.vtt')."""
+    audio = Path(path)
+    return any(audio.with_suffix(suffix).is_file() for suffix in TRANSCRIPT_SUFFIXES)
+
+
+def audio_document(path: str, result: dict, quiet: bool = False) -> Document:
     """An episode of transcript turns (with word timestamps) from a transcript in whisper-timestamped's shape."""
     cues = [Cue(seg["text"], seg["start"], seg["end"],
                 words=[Word(w["text"], w["start"], w["end"], w.get("confidence")) for w in seg.get("words") or []])
@@ -62,7 +71,7 @@ def audio_document(path: str, result: dict) -> Document:
     duration = (result.get("audio") or {}).get("duration")
     doc.duration_seconds = round(duration) if isinstance(duration, (int, float)) else None
     doc.segments = join_cues([c for c in cues if c.text.strip()])
-    if not doc.segments:
+    if not doc.segments and not quiet:
         warnings.warn(IngestWarning(f"{path}: no speech found; the episode has no transcript"))
     return doc
 

@@ -154,3 +154,129 @@ def test_clear_filters_and_pages(page, server):
     page.click("a[rel=next]")
     page.wait_for_url("**page=2")
     assert page.locator(".kb-count").inner_text().startswith("results 21–25 of 25")
+
+
+# The page as a new user meets it, on a laptop and on a phone (issue: the search page).
+
+SCREENS = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+CUES = [(0, "Welcome to the show about Teams meetings for small offices."),
+        (20, "First the news about licensing and the price of frontline plans."),
+        (41, "Now the quokka question: how do partners keep quokka tenants patched?"),
+        (52, "That is all for this week.")]
+
+
+@pytest.fixture(scope="module")
+def audio_server(tmp_path_factory):
+    """The bundled corpus and an episode with its audio (a local WAV) and its transcript beside it."""
+    import wave
+    import numpy as np
+    from kb.build import build_kb
+    from conftest import CORPUS, TOPICS
+    folder = tmp_path_factory.mktemp("audio-episode")
+    rate = 8000
+    tone = (0.2 * 32767 * np.sin(2 * np.pi * 440 * np.arange(60 * rate) / rate)).astype("<i2")
+    with wave.open(str(folder / "ep901.wav"), "wb") as out:
+        out.setnchannels(1), out.setsampwidth(2), out.setframerate(rate), out.writeframes(tone.tobytes())
+    cues = [f"{time.strftime('%H:%M:%S', time.gmtime(start))}.000 --> {time.strftime('%H:%M:%S', time.gmtime(start + 8))}.000\n"
+            f"<v Robert Crane>{text}\n" for start, text in CUES]
+    (folder / "ep901.vtt").write_text("WEBVTT\n\n" + "\n".join(cues), encoding="utf-8")
+    db = folder / "kb.db"
+    build_kb([CORPUS, folder], db, TOPICS)
+    yield from serving(db)
+
+
+def serving(db):
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "datasette", "serve", "-i", str(db), "-m", str(METADATA),
+                                "--host", "127.0.0.1", "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"{url}/-/versions.json", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def browser(sync_playwright):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + [
+            "--autoplay-policy=no-user-gesture-required"], headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def open_page(browser, url, screen):
+    page = browser.new_page(viewport=SCREENS[screen])
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(url.split("/-/")[0])
+               else route.fulfill(status=200, content_type="text/html", body="<title>episode page</title>"))
+    page.goto(url)
+    return page
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_the_first_result_is_on_the_first_screen(browser, server, screen, tmp_path):
+    page = open_page(browser, f"{server}/-/kb-search?q=MFA+for+customer+admins", screen)
+    first = page.locator("ol.kb-results > li.kb-result").first.bounding_box()
+    assert first["y"] + 40 < SCREENS[screen]["height"], first  # its title and a line of its snippet show
+    assert page.locator(".kb-count").bounding_box()["y"] < first["y"]
+    shot = Path(SCREENSHOT).with_name(f"search-page-{screen}.png") if SCREENSHOT else tmp_path / f"{screen}.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_facet_labels_never_break_inside_a_word(browser, server, screen):
+    page = open_page(browser, f"{server}/-/kb-search?q=partner+security+teams&weaker=1", screen)
+    if screen == "phone":
+        page.click(".kb-filter > summary")
+    page.click(".kb-more > summary")  # a facet's values past the first five, behind "more"
+    page.evaluate("() => document.querySelectorAll('.kb-more').forEach(more => { more.open = true; })")
+    labels = page.locator(".kb-facet .kb-facet-label")
+    assert labels.count() > 20
+    assert any(len(label.split()) > 3 for label in labels.all_inner_texts())
+    for label in labels.all():
+        lines = label.evaluate("e => e.getClientRects().length")
+        cut = label.evaluate("e => e.scrollWidth > e.clientWidth")
+        assert lines == 1, label.inner_text()  # one line: never wrapped, so never broken mid-word
+        if cut:  # too long for the column: cut at the end with an ellipsis, whole on hover
+            assert label.evaluate("e => getComputedStyle(e).textOverflow") == "ellipsis"
+            assert label.get_attribute("title").endswith(label.inner_text())
+    counts = page.locator(".kb-facet-count").all_inner_texts()
+    assert counts and all(c.replace(",", "").isdigit() for c in counts)  # the count stands apart from the label
+
+
+def test_the_filter_control_on_a_phone(browser, server):
+    page = open_page(browser, f"{server}/-/kb-search?q=teams", "phone")
+    speaker = page.locator("#facet-speaker a.kb-facet-label").first
+    assert not speaker.is_visible()  # folded: the results come first
+    page.click(".kb-filter > summary")
+    assert speaker.is_visible()
+    name = speaker.inner_text()
+    speaker.click()
+    page.wait_for_url("**speaker=*")
+    assert ("speaker", name) in query_of(page.url)
+    assert set(page.locator("ol.kb-results .kb-speaker").all_inner_texts()) == {name}
+    assert page.locator(".kb-filter > summary").inner_text() == "Filter (1 chosen)"
+
+
+def test_playing_a_hit_starts_the_audio_at_its_second(browser, audio_server):
+    page = open_page(browser, f"{audio_server}/-/kb-search?q=quokka+tenants", "laptop")
+    hit = page.locator("ol.kb-results > li.kb-result").first
+    assert hit.locator(".kb-time").inner_text() == "00:41"
+    assert hit.locator("a.kb-time").get_attribute("href").endswith("/-/kb-audio/episode-901#t=41")
+    page.locator(".kb-play").first.click()
+    page.wait_for_function("() => { const p = document.getElementById('kb-player');"
+                           " return p && !p.paused && p.currentTime > 41; }", timeout=15000)
+    state = page.evaluate("() => { const p = document.getElementById('kb-player');"
+                          " return [p.currentTime, p.paused, p.currentSrc]; }")
+    assert 41 <= state[0] < 47 and state[1] is False and state[2].endswith("/-/kb-audio/episode-901")

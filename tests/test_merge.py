@@ -167,8 +167,11 @@ def test_articles_merge_by_title_and_keep_the_page_body():
 
 def test_audio_and_its_transcript_file_are_one_episode(tmp_path):
     # 'talk.mp3' with the transcript someone saved beside it as 'talk.vtt': one document, whose
-    # turns come from the transcript file, not the same words twice.
+    # turns come from the transcript file, not the same words twice, and no time spent transcribing it.
+    transcribed = []
+
     def transcribe(path):  # what kb build passes in: here a transcript without running an engine
+        transcribed.append(Path(path).name)
         return {"segments": [{"text": "Hello from the audio.", "start": 0.0, "end": 2.0, "words": []}],
                 "audio": {"duration": 2.0}}
     (tmp_path / "talk.mp3").write_bytes(b"not read: the transcript comes from the cache")
@@ -180,6 +183,7 @@ def test_audio_and_its_transcript_file_are_one_episode(tmp_path):
     assert [(s.speaker, s.text) for s in talk.segments] == [("Robert Crane", "Hello from the file.")]
     assert talk.audio_url.endswith("/talk.mp3")
     assert sorted(Path(s).name for s in talk.sources) == ["talk.mp3", "talk.vtt"]
+    assert transcribed == ["other.mp3"]
 
 
 def test_same_file_names_in_two_folders_stay_two_episodes(tmp_path):
