@@ -16,6 +16,7 @@ from ingest.errors import IngestError
 from ingest.model import Document
 from ingest.sources import load_sources
 
+from .chapters import add_generated_chapters
 from .chunking import Chunk, chunk_documents
 from .store import atomic_database, write_full_text, write_passages, write_postings
 from .analysis import terms
@@ -56,6 +57,8 @@ def build_kb(sources: list[str | Path], db_path: str | Path, topics_path: str | 
                           ", ".join(str(s) for s in sources))
     say(f"Indexing {len(chunks)} chunks")
     counts = analyse(chunks, taxonomy, say)
+    if generated := add_generated_chapters(documents, chunks, taxonomy, counts):
+        say(f"Generated chapters for {generated} transcript(s) that had none")
     say(f"Writing {db_path}")
     with atomic_database(db_path) as db:
         write_passages(db, documents, chunks, taxonomy, chunk_lengths(counts),

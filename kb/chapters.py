@@ -1,0 +1,208 @@
+"""Chapters found in a transcript, for episodes whose sources list none (source `generated`).
+
+Where the subject changes is scored at every turn start from three signals, each from 0 (same) to
+1 (all changed), compared between the WINDOW_SECONDS of talk before and after it:
+
+- words: 1 - the TF-IDF cosine of the two windows (the index's own terms: stems and bigrams),
+- topics: 1 - the overlap (Jaccard) of the taxonomy topics tagged in the two windows' passages,
+- speakers: 1 - the overlap of who speaks how much of each window's words (an interview begins).
+
+The best-scoring turn starts become chapter starts, at least MIN_GAP_SECONDS apart, 3 to 12 an
+hour (CHAPTERS_PER_HOUR) and more only where a score stands out. Each chapter is titled by its
+dominant topic and the words that set it apart from the rest of the episode.
+"""
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from sklearn.feature_extraction.text import CountVectorizer
+
+from ingest.model import Chapter, Document, Segment
+
+from .analysis import terms
+from .chapter_titles import Rarity, chapter_title, corpus_rarity
+from .chunking import Chunk
+from .tfidf import Counts
+from .topics import Topic
+
+LONG_ENOUGH_SECONDS = 600  # shorter transcripts get no generated chapters
+CHAPTERS_PER_HOUR = (3, 12)
+WINDOW_SECONDS = (120, 240, 480)  # the windows compared, each side of a turn start: short ones place a
+# change, long ones see a change of segment (the news, then the interview)
+MIN_GAP_SECONDS = 300  # 3600 / 12: no two chapters start closer than this
+LONGEST_SECONDS = 1200  # 3600 / 3: a longer chapter is cut again where it scores best
+WEIGHTS = {"words": 0.5, "topics": 0.3, "speakers": 0.2}
+STANDS_OUT = 0.5  # past the fewest chapters, a start must score this many deviations above the mean
+
+
+@dataclass
+class Turn:
+    """A timed turn of the transcript with what the chapter finder compares."""
+
+    start: float
+    end: float
+    speaker: str | None
+    text: str
+    topics: Counter = field(default_factory=Counter)
+
+
+def add_generated_chapters(documents: list[Document], chunks: list[Chunk], taxonomy: list[Topic],
+                           counts: Counts) -> int:
+    """Give each document with a transcript over LONG_ENOUGH_SECONDS and no chapters generated ones
+    (chunks must carry their topics; `counts` are their index terms). Returns how many got chapters."""
+    by_document: dict[str, list[Chunk]] = {}
+    for chunk in chunks:
+        if chunk.start is not None:
+            by_document.setdefault(chunk.document_id, []).append(chunk)
+    wanted = [d for d in documents if not d.chapters and d.id in by_document]
+    if not wanted:
+        return 0
+    names, rarity = {t.id: t.name for t in taxonomy}, corpus_rarity(counts, chunks)
+    for doc in wanted:
+        doc.chapters = generate_chapters(turns_of(doc, by_document[doc.id]), names, rarity)
+    return sum(bool(d.chapters) for d in wanted)
+
+
+def turns_of(doc: Document, chunks: list[Chunk]) -> list[Turn]:
+    """The document's timed turns, each with the topics of the passages that start inside it."""
+    segments = sorted((s for s in doc.segments if s.start is not None and s.text.strip()), key=lambda s: s.start)
+    turns = [Turn(s.start, turn_end(s, segments[k + 1] if k + 1 < len(segments) else None), s.speaker, s.text)
+             for k, s in enumerate(segments)]
+    starts = [t.start for t in turns]
+    for chunk in chunks:
+        at = bisect_right(starts, chunk.start) - 1
+        if at >= 0:
+            turns[at].topics.update(chunk.topics)
+    return turns
+
+
+def turn_end(turn: Segment, following: Segment | None) -> float:
+    if turn.end is not None and turn.end > turn.start:
+        return turn.end
+    if following is not None and following.start > turn.start:
+        return following.start
+    return turn.start + len(turn.text.split()) / 2.5  # about 150 words a minute
+
+
+def generate_chapters(turns: list[Turn], topic_names: dict[str, str], rarity: Rarity) -> list[Chapter]:
+    """Chapters at turn starts where the subject changes; none for a short or one-turn transcript."""
+    if len(turns) < 2 or turns[-1].end - turns[0].start <= LONG_ENOUGH_SECONDS:
+        return []
+    cuts = chosen_cuts(turns, change_scores(turns))
+    spans = [turns[a:b] for a, b in zip([0, *cuts], [*cuts, len(turns)])]
+    speakers = {t.speaker for t in turns if t.speaker}
+    titles = [chapter_title([t.text for t in span], sum((t.topics for t in span), Counter()), speakers, rarity,
+                            topic_names) for span in spans]
+    # each chapter ends where the next starts (kb/chapter_rows.py); the last with the last turn
+    return [Chapter(span[0].start, title, None if k + 1 < len(spans) else span[-1].end, source="generated")
+            for k, (span, title) in enumerate(zip(spans, titles))]
+
+
+def change_scores(turns: list[Turn]) -> np.ndarray:
+    """How much changes at the start of each turn but the first: each signal's dissimilarity of the
+    windows before and after, in standard deviations from its mean over the episode (so the three
+    weigh as WEIGHTS say), averaged over the window sizes."""
+    signals = features(turns)
+    starts = np.array([t.start for t in turns])
+    total = np.zeros(len(turns) - 1)
+    for seconds in WINDOW_SECONDS:
+        before, after = window_sums(starts, seconds, signals)
+        for name, weight in WEIGHTS.items():
+            change = 1 - similarity(name, before[name], after[name])
+            change = np.where(np.isnan(change), np.nanmean(change) if np.isfinite(change).any() else 0, change)
+            total += weight * (change - change.mean()) / (change.std() or 1)
+    return total / len(WINDOW_SECONDS)
+
+
+def features(turns: list[Turn]) -> dict:
+    """Per turn: TF-IDF of its words (sublinear counts, idf without the +1, so a word every turn
+    uses weighs nothing), its passages' topic counts, and its words per speaker."""
+    counts = CountVectorizer(analyzer=lambda text: [t for t in terms(text) if " " not in t], lowercase=False)
+    try:
+        words = counts.fit_transform([t.text for t in turns]).astype(np.float64).tocsr()
+    except ValueError:  # no index terms at all
+        words = csr_matrix((len(turns), 1))
+    df = np.bincount(words.indices, minlength=words.shape[1])
+    words.data = 1 + np.log(words.data)
+    words = csr_matrix(words.multiply(np.log((1 + len(turns)) / (1 + df))))
+    topic_ids = sorted({t for turn in turns for t in turn.topics})
+    topics = np.array([[turn.topics[t] for t in topic_ids] for turn in turns], dtype=np.float64).reshape(len(turns), -1)
+    speakers = sorted({turn.speaker or "" for turn in turns})
+    talk = np.array([[len(turn.text.split()) * ((turn.speaker or "") == s) for s in speakers] for turn in turns],
+                    dtype=np.float64)
+    return {"words": words, "topics": topics, "speakers": talk}
+
+
+def window_sums(starts: np.ndarray, seconds: float, signals: dict) -> tuple[dict, dict]:
+    """Each signal summed over the turns starting within `seconds` before each turn start (at
+    least the turn before) and from it on (at least the turn itself)."""
+    n = len(starts)
+    at = np.arange(1, n)
+    low = np.minimum(np.searchsorted(starts, starts[1:] - seconds, side="left"), at - 1)
+    high = np.maximum(np.searchsorted(starts, starts[1:] + seconds, side="left"), at + 1)
+    before, after = membership(low, at, n), membership(at, high, n)
+    return ({k: before @ v for k, v in signals.items()}, {k: after @ v for k, v in signals.items()})
+
+
+def membership(low: np.ndarray, high: np.ndarray, n: int) -> csr_matrix:
+    """A rows x n matrix of ones at columns low[r]..high[r]-1 of each row r."""
+    lengths = high - low
+    columns = np.concatenate([np.arange(a, b) for a, b in zip(low, high)])
+    return csr_matrix((np.ones(len(columns)), columns, np.concatenate([[0], np.cumsum(lengths)])), shape=(len(low), n))
+
+
+def similarity(name: str, a, b) -> np.ndarray:
+    """Row by row: the cosine of two windows' words or topics (NaN where one has none), or the
+    overlap of two windows' shares of talk by speaker."""
+    if name == "speakers":
+        share_a = a / np.maximum(a.sum(axis=1, keepdims=True), 1)
+        share_b = b / np.maximum(b.sum(axis=1, keepdims=True), 1)
+        return np.minimum(share_a, share_b).sum(axis=1)
+    if hasattr(a, "multiply"):
+        dot = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+        norms = np.sqrt(np.asarray(a.multiply(a).sum(axis=1)).ravel() * np.asarray(b.multiply(b).sum(axis=1)).ravel())
+    else:
+        dot, norms = (a * b).sum(axis=1), np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(norms > 0, dot / np.where(norms > 0, norms, 1), np.nan)
+
+
+def chapter_count_range(seconds: float) -> tuple[int, int]:
+    """The fewest and most chapters for a transcript this long: 3 to 12 an hour, two at least."""
+    hours = seconds / 3600
+    fewest = max(2, math.ceil(CHAPTERS_PER_HOUR[0] * hours))
+    return fewest, max(fewest, math.floor(CHAPTERS_PER_HOUR[1] * hours))
+
+
+def chosen_cuts(turns: list[Turn], scores: np.ndarray) -> list[int]:
+    """Indexes of the turns that start chapters (after the first): best scores first, each far
+    enough from the others and from both ends; the fewest allowed, up to the most allowed while a
+    score stands out from the rest, and then more wherever a chapter runs past LONGEST_SECONDS."""
+    first, last = turns[0].start, turns[-1].end
+    fewest, most = chapter_count_range(last - first)
+    gap = min(MIN_GAP_SECONDS, (last - first) / (fewest + 1))
+    bar = float(np.mean(scores) + STANDS_OUT * np.std(scores))
+
+    def allowed(i: int, cuts: list[int]) -> bool:
+        at = turns[i].start
+        return min(at - first, last - at) >= gap / 2 and all(abs(at - turns[c].start) >= gap for c in cuts)
+
+    cuts: list[int] = []
+    for i in sorted(range(1, len(turns)), key=lambda i: (-scores[i - 1], i)):
+        if len(cuts) + 1 >= most or (len(cuts) + 1 >= fewest and scores[i - 1] < bar):
+            break
+        if allowed(i, cuts):
+            cuts.append(i)
+    while len(cuts) + 1 < most:
+        bounds = [0, *sorted(cuts), len(turns)]
+        a, b = max(zip(bounds, bounds[1:]), key=lambda s: turns[s[1] - 1].end - turns[s[0]].start)
+        inside = [i for i in range(a + 1, b) if allowed(i, cuts)]
+        if turns[b - 1].end - turns[a].start <= LONGEST_SECONDS or not inside:
+            break
+        cuts.append(max(inside, key=lambda i: (scores[i - 1], -i)))
+    return sorted(cuts)
