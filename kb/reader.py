@@ -49,6 +49,7 @@ class Reader:
         self._postings: dict[str, Postings | None] = {}
         self._cached_bytes = 0
         self._word_df: dict[str, int] | None = None
+        self._newest: np.ndarray | None = None
 
     def check_version(self) -> None:
         row = self.conn.execute("select value from kb_meta where key = 'schema_version'").fetchone()
@@ -116,10 +117,11 @@ class Reader:
     # --- rows -----------------------------------------------------------------------------------
 
     def rows(self, ids: list[int]) -> dict[int, sqlite3.Row]:
-        """Chunks by id, with their document's title and episode."""
+        """Chunks by id, with their document's title, episode, date and audio."""
         if not ids:
             return {}
-        sql = f"""select c.*, d.title, d.episode from chunks c join documents d on d.id = c.document_id
+        sql = f"""select c.*, d.title, d.episode, d.published, d.audio_url, d.audio_type, d.url as document_url
+                  from chunks c join documents d on d.id = c.document_id
                   where c.id in ({','.join('?' * len(ids))})"""
         return {r["id"]: r for r in self.conn.execute(sql, ids)}
 
@@ -159,3 +161,42 @@ class Reader:
                   join chunks c on c.id = ct.chunk_id join topics t on t.id = ct.topic_id
                   where c.document_id in ({','.join('?' * len(document_ids))}) group by t.name, c.document_id"""
         return [tuple(r) for r in self.conn.execute(sql, document_ids)]
+
+    # --- chapters, timed transcripts, feeds ---------------------------------------------------
+
+    def chapters(self, document_id: str) -> list[sqlite3.Row]:
+        return self.conn.execute("select * from chapters where document_id = ? order by ordinal",
+                                 (document_id,)).fetchall()
+
+    def timed_documents(self) -> list[sqlite3.Row]:
+        """Documents with a timed transcript (passages with a start second), in kb.db's order."""
+        return self.conn.execute("""select d.* from documents d where exists (
+            select 1 from chunks c where c.document_id = d.id and c.start is not null) order by d.rowid""").fetchall()
+
+    def timed_chunks(self, document_id: str) -> list[sqlite3.Row]:
+        """A document's passages with a start second (its transcript's turns), in order."""
+        return self.conn.execute("select * from chunks where document_id = ? and start is not null order by ordinal",
+                                 (document_id,)).fetchall()
+
+    def word_times(self, chunk_ids: list[int]) -> dict[int, list[tuple[str, float | None, float | None]]]:
+        """The words table's (word, start, end) of each chunk, in order."""
+        timed: dict[int, list[tuple[str, float | None, float | None]]] = {}
+        for start in range(0, len(chunk_ids), 500):
+            batch = chunk_ids[start:start + 500]
+            sql = f"""select chunk_id, word, start, "end" from words where chunk_id in ({','.join('?' * len(batch))})
+                      order by chunk_id, id"""
+            for chunk_id, word, begin, end in self.conn.execute(sql, batch):
+                timed.setdefault(chunk_id, []).append((word, begin, end))
+        return timed
+
+    def newest_first(self) -> np.ndarray:
+        """Each chunk id's place when passages are listed newest episode first (0 first): by the
+        document's date, then episode number, then the chunk's order in it. Kept once read."""
+        if self._newest is None:
+            rows = self.conn.execute("""select c.id from chunks c join documents d on d.id = c.document_id
+                order by coalesce(d.published, '') desc, coalesce(d.episode, -1) desc, d.id desc, c.ordinal""")
+            places = np.full(self.n_chunks + 1, self.n_chunks + 1, dtype=np.int64)
+            ids = np.array([r[0] for r in rows], dtype=np.int64)
+            places[ids] = np.arange(len(ids))
+            self._newest = places
+        return self._newest
