@@ -28,6 +28,14 @@ MAX_CACHED_BYTES = 256 * 2**20
 MAX_CACHED_TERMS = 200_000
 
 
+def check_version(conn: sqlite3.Connection, path: Path) -> None:
+    """SearchError unless kb.db was built with this version's schema."""
+    row = conn.execute("select value from kb_meta where key = 'schema_version'").fetchone()
+    if row is None or row[0] != str(SCHEMA_VERSION):
+        raise SearchError(f"{path}: built by another version of kb (schema {row[0] if row else 'unknown'}, "
+                          f"this one reads {SCHEMA_VERSION}); run 'kb build' again")
+
+
 class Reader:
     """A read-only kb.db with its postings loaded term by term on demand and kept."""
 
@@ -49,13 +57,10 @@ class Reader:
         self._postings: dict[str, Postings | None] = {}
         self._cached_bytes = 0
         self._word_df: dict[str, int] | None = None
-        self._newest: np.ndarray | None = None
+        self._document_rank: np.ndarray | None = None
 
     def check_version(self) -> None:
-        row = self.conn.execute("select value from kb_meta where key = 'schema_version'").fetchone()
-        if row is None or row[0] != str(SCHEMA_VERSION):
-            raise SearchError(f"{self.path}: built by another version of kb (schema {row[0] if row else 'unknown'}, "
-                              f"this one reads {SCHEMA_VERSION}); run 'kb build' again")
+        check_version(self.conn, self.path)
 
     def load_taxonomy(self) -> list[Topic]:
         rows = self.conn.execute("select name, description, aliases, patterns from topics order by rowid")
@@ -162,7 +167,34 @@ class Reader:
                   where c.document_id in ({','.join('?' * len(document_ids))}) group by t.name, c.document_id"""
         return [tuple(r) for r in self.conn.execute(sql, document_ids)]
 
-    # --- chapters, timed transcripts, feeds ---------------------------------------------------
+    def document_rank(self) -> np.ndarray:
+        """By chunk id, the place of its document when they are listed newest first (0 first): by
+        date, then episode number (undated ones last). Kept once read."""
+        if self._document_rank is None:
+            order = {doc: n for n, (doc,) in enumerate(self.conn.execute(
+                "select id from documents order by coalesce(published, '') desc, coalesce(episode, -1) desc, id desc"))}
+            ranks = np.full(self.n_chunks + 1, len(order), dtype=np.int64)
+            rows = self.conn.execute("select id, document_id from chunks").fetchall()
+            if rows:
+                ranks[np.array([r[0] for r in rows], dtype=np.int64)] = [order[r[1]] for r in rows]
+            self._document_rank = ranks
+        return self._document_rank
+
+
+class TranscriptReader:
+    """A kb.db's timed transcripts and chapters, for `kb publish`: read-only, version checked, and
+    without the search index, which publishing never needs."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise SearchError(f"{self.path}: no such database; run 'kb build' first")
+        self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        self.conn.row_factory = sqlite3.Row
+        try:
+            check_version(self.conn, self.path)
+        except sqlite3.DatabaseError as exc:
+            raise SearchError(f"{self.path}: not a kb.db built by 'kb build' ({exc})") from None
 
     def chapters(self, document_id: str) -> list[sqlite3.Row]:
         return self.conn.execute("select * from chapters where document_id = ? order by ordinal",
@@ -188,15 +220,3 @@ class Reader:
             for chunk_id, word, begin, end in self.conn.execute(sql, batch):
                 timed.setdefault(chunk_id, []).append((word, begin, end))
         return timed
-
-    def newest_first(self) -> np.ndarray:
-        """Each chunk id's place when passages are listed newest episode first (0 first): by the
-        document's date, then episode number, then the chunk's order in it. Kept once read."""
-        if self._newest is None:
-            rows = self.conn.execute("""select c.id from chunks c join documents d on d.id = c.document_id
-                order by coalesce(d.published, '') desc, coalesce(d.episode, -1) desc, d.id desc, c.ordinal""")
-            places = np.full(self.n_chunks + 1, self.n_chunks + 1, dtype=np.int64)
-            ids = np.array([r[0] for r in rows], dtype=np.int64)
-            places[ids] = np.arange(len(ids))
-            self._newest = places
-        return self._newest

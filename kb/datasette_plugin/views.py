@@ -9,7 +9,8 @@ from ingest.urls import is_web_url
 from ..query import query_stems
 from ..search import Searcher
 from ..snippets import snippet_parts
-from .pages import FACET_TITLES, SEARCH_PATH, PageState, kb_database, page_url, pages, related_url
+from .pages import (FACET_TITLES, SEARCH_PATH, PageState, kb_database, page_url, pages, related_url, search_feed_url,
+                    topic_feed_url)
 
 def highlighted(text: str, stems: set[str]) -> Markup:
     """The snippet of text with the query's words in <mark>, everything else escaped."""
@@ -57,10 +58,10 @@ async def search_context(datasette, kb: Searcher, state: PageState, data: dict) 
     topics = []
     if not state.q:
         db = await kb_database(datasette)
-        rows = await db.execute("select name, chunk_count from topics where chunk_count > 0 "
+        rows = await db.execute("select id, name, chunk_count from topics where chunk_count > 0 "
                                 "order by chunk_count desc, name")
-        topics = [{"name": r["name"], "count": r["chunk_count"], "url": page_url(datasette, PageState(r["name"]))}
-                  for r in rows]
+        topics = [{"name": r["name"], "count": r["chunk_count"], "url": page_url(datasette, PageState(r["name"])),
+                   "feed_url": topic_feed_url(datasette, r["id"])} for r in rows]
     return {
         "q": state.q, "corrected": data.get("corrected"), "filters": state.filters, "results": results,
         "total": data["total"],
@@ -68,6 +69,7 @@ async def search_context(datasette, kb: Searcher, state: PageState, data: dict) 
         "facets": facet_views(datasette, state, data["facets"]), "selected": selected,
         "clear_url": page_url(datasette, PageState(state.q)), "topics": topics,
         "search_url": datasette.urls.path(SEARCH_PATH), "json_url": page_url(datasette, state, "json"),
+        "feed_url": search_feed_url(datasette, state) if state.q else None,
         **pages(datasette, state, data["total"]),
     }
 

@@ -13,7 +13,7 @@ from urllib.parse import quote, urljoin
 from ingest.errors import KBError
 from ingest.urls import is_web_url
 
-from ..reader import Reader
+from ..reader import TranscriptReader
 from .cues import Passage, transcript_cues
 from .formats import CHAPTERS_FILE, TRANSCRIPT_FILES, feed_tags, to_chapters_json, to_srt, to_transcript_json, to_webvtt
 
@@ -39,7 +39,7 @@ def publish(db_path: str | Path, out: str | Path, episodes: tuple[int, int] | No
     if base_url is not None and not is_web_url(base_url):
         raise PublishError(f"--base-url: {base_url!r} is not an http(s) URL; give the address the files will be "
                            "served from, e.g. https://example.com/transcripts/")
-    reader = Reader(db_path)
+    reader = TranscriptReader(db_path)
     folder = Path(out)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -61,7 +61,7 @@ def publish(db_path: str | Path, out: str | Path, episodes: tuple[int, int] | No
     return done
 
 
-def episode_files(reader: Reader, doc) -> tuple[dict[str, str], int] | None:
+def episode_files(reader: TranscriptReader, doc) -> tuple[dict[str, str], int] | None:
     """{file ending: text} of one episode, and how many cues its transcripts hold."""
     chunks = reader.timed_chunks(doc["id"])
     words = reader.word_times([c["id"] for c in chunks])
