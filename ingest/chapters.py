@@ -95,9 +95,12 @@ def item_chapters(path: str, line: int | None, entry: dict, notes: str, notes_ty
 
 
 def note_chapters(notes: str, notes_type: str) -> list[Chapter]:
+    """Timestamp lines in show notes: HTML lines (<br>, <p>, <li>), else the text's own lines
+    (feeds label plain-text descriptions text/html too, and their line breaks are no <br>)."""
     if "html" not in notes_type:
         return text_chapters(notes.splitlines())
-    return block_chapters(blocks_of(soup_of(notes)))
+    soup = soup_of(notes)
+    return block_chapters(blocks_of(soup)) or text_chapters(soup.get_text().splitlines())
 
 
 def psc_chapters(path: str, line: int | None, entry: dict) -> list[Chapter]:

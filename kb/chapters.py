@@ -34,7 +34,7 @@ LONG_ENOUGH_SECONDS = 600  # shorter transcripts get no generated chapters
 CHAPTERS_PER_HOUR = (3, 12)
 WINDOW_SECONDS = (120, 240, 480)  # the windows compared, each side of a turn start: short ones place a
 # change, long ones see a change of segment (the news, then the interview)
-MIN_GAP_SECONDS = 300  # 3600 / 12: no two chapters start closer than this
+MIN_GAP_SECONDS = 300  # 3600 / 12: no two cuts closer than this; the first and last chapter half of it
 LONGEST_SECONDS = 1200  # 3600 / 3: a longer chapter is cut again where it scores best
 WEIGHTS = {"words": 0.5, "topics": 0.3, "speakers": 0.2}
 STANDS_OUT = 0.5  # past the fewest chapters, a start must score this many deviations above the mean
