@@ -15,6 +15,7 @@ import html
 import re
 import warnings
 from collections import Counter
+from itertools import takewhile
 from pathlib import PurePosixPath
 from typing import Iterable
 from urllib.parse import unquote, urlsplit
@@ -22,19 +23,23 @@ from urllib.parse import unquote, urlsplit
 from .errors import IngestWarning
 from .html_text import Block, blocks_of, soup_of
 from .model import Chapter, Document, parse_timestamp
+from .show_notes import section_header
 from .urls import is_web_url, normal_url, urls_in, web_url
 
 TIME = r"(?:\d{1,2}:)?\d{1,2}:\d{2}"  # 3:15, 03:15, 75:30, 1:02:05
-# '00:00 Intro', '(03:15) Passkeys', '[1:02:05] - Azure budgets', '- 03:15 – Named locations'
-LEADING = re.compile(rf"^\s*(?:[-•*–]\s+)?[\[(]?(?P<time>{TIME})(?:\.\d{{1,3}})?[\])]?(?:\s*[-–—:|]\s*|\s+)(?P<title>.+)$")
-# 'Azure budgets (1:02:05)', 'Azure budgets - [1:02:05]': a trailing time only in brackets, so a
-# transcript's 'Speaker Name  0:43' turn header is never read as a chapter
-TRAILING = re.compile(rf"^\s*(?:[-•*–]\s+)?(?P<title>.+?)\s*[-–—:|]?\s*[\[(](?P<time>{TIME})[\])]\s*$")
+# '00:00 Intro', '(03:15) Passkeys', '[1:02:05] - Azure budgets', '- 03:15 – Named locations',
+# '00:00 - 03:15 Intro' (a range: its start)
+LEADING = re.compile(rf"^\s*(?:[-•*–]\s+)?[\[(]?(?P<time>{TIME})(?:\.\d{{1,3}})?(?:\s*[-–—]\s*{TIME})?[\])]?"
+                     rf"(?:\s*[-–—:|]\s*|\s+)(?P<title>.+)$")
+# 'Azure budgets (1:02:05)', 'Azure budgets - 1:02:05': a trailing time only in brackets or after a
+# dash, so a transcript's 'Speaker Name  0:43' turn header is never read as a chapter
+TRAILING = re.compile(rf"^\s*(?:[-•*–]\s+)?(?P<title>.+?)\s*(?:[-–—:|]?\s*[\[(](?P<time>{TIME})[\])]"
+                      rf"|\s[-–—|]\s*(?P<dashed>{TIME}))\s*$")
+RUN_ON = re.compile(rf"(?<=\S)\s+(?=[\[(]?{TIME}[\])]?\s+\S)")  # '00:00 Intro 03:15 News ...' on one line
 MAX_TITLE_WORDS = 16
-MAX_CANDIDATES = 500
+MAX_CHAPTERS = 150  # more timestamp lines than this are a timestamped transcript, not a chapter list
 CHAPTERS_TAG = re.compile(r"<(?:[\w-]+:)?chapters\b([^>]*)>", re.I)
 ATTRIBUTE = re.compile(r"([\w:-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
-JSON_TYPES = ("application/json+chapters", "application/json")
 # Which source's chapters win when several describe an episode: a chapters file, then the feed's
 # own (PSC) before any show-note lines, and among those the page before the dump and the feed.
 CHAPTER_ROLES = ("chapters", "feed", "page", "archive", "transcript", "audio")
@@ -50,7 +55,7 @@ def timestamp_line(line: str, url: str | None = None) -> Chapter | None:
     if not match:
         return None
     try:
-        start = float(parse_timestamp(match["time"]))
+        start = float(parse_timestamp(match["time"] or match["dashed"]))
     except ValueError:
         return None
     title, found = match["title"], urls_in(match["title"])
@@ -66,7 +71,9 @@ def timestamp_line(line: str, url: str | None = None) -> Chapter | None:
 def timestamp_chapters(lines: Iterable[tuple[str, str | None]]) -> list[Chapter]:
     """The chapters that (line, link) pairs list: the longest run of timestamp lines whose times
     rise, so a stray '10:30 ...' line before the list does not cut it short. Two at least."""
-    found = [c for line, url in lines if (c := timestamp_line(line, url)) is not None][:MAX_CANDIDATES]
+    found = [c for line, url in lines for part in run_on(line) if (c := timestamp_line(part, url)) is not None]
+    if len(found) > MAX_CHAPTERS:
+        return []
     best: list[list[Chapter]] = []
     for n, chapter in enumerate(found):  # the longest rising sequence, earliest first on ties
         before = [best[k] for k in range(n) if found[k].start < chapter.start]
@@ -75,16 +82,25 @@ def timestamp_chapters(lines: Iterable[tuple[str, str | None]]) -> list[Chapter]
     return chosen if len(chosen) >= 2 else []
 
 
+def run_on(line: str) -> list[str]:
+    """A line that starts with a time and holds two more ('00:00 Intro 03:15 News 21:40 Q&A', where
+    a page lost its line breaks) as one line per time; any other line as it is."""
+    parts = RUN_ON.split(line.strip())
+    return parts if len(parts) >= 3 and LEADING.match(parts[0]) else [line]
+
+
 def text_chapters(lines: Iterable[str]) -> list[Chapter]:
     """Chapters from plain-text lines (a link written in a line is the chapter's link)."""
     return timestamp_chapters((line, None) for text in lines for line in text.split("\n"))
 
 
 def block_chapters(blocks: list[Block]) -> list[Chapter]:
-    """Chapters from HTML text blocks: a line's link is the one whose label the line holds."""
+    """Chapters from HTML text blocks before any transcript: a line's link is the one whose label
+    the line holds."""
     def link_of(block: Block, line: str) -> str | None:
         return next((url for label, url in block.links if label.strip() and label.strip() in line), None)
-    return timestamp_chapters((line, link_of(b, line)) for b in blocks for line in b.text.split("\n"))
+    before = list(takewhile(lambda b: section_header(b.text.split("\n")[0]) != "transcript", blocks))
+    return timestamp_chapters((line, link_of(b, line)) for b in before for line in b.text.split("\n"))
 
 
 # --- feeds ------------------------------------------------------------------------------------
@@ -133,14 +149,15 @@ def npt_seconds(text: str) -> float | None:
 
 
 def chapters_link(raw: str, entry: dict) -> str | None:
-    """The item's <podcast:chapters url=...> when it links a JSON chapters file (the only kind read)."""
+    """The item's <podcast:chapters url=...> when it links a JSON chapters file (the only kind read:
+    'application/json+chapters', or any JSON type, or no type and a .json name)."""
     tags = [{m.group(1).lower(): html.unescape(m.group(2) if m.group(2) is not None else m.group(3))
              for m in ATTRIBUTE.finditer(found.group(1))} for found in CHAPTERS_TAG.finditer(raw)]
     tags = [t for t in tags if "url" in t] or [entry.get("podcast_chapters") or {}]
     for tag in tags:
         url = web_url(str(tag.get("url") or "").strip())
         kind = str(tag.get("type") or "").split(";")[0].strip().lower()
-        if url and (kind in JSON_TYPES or not kind and url_path(url).endswith(".json")):
+        if url and ("json" in kind or not kind and url_path(url).endswith(".json")):
             return url
     return None
 

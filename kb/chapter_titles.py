@@ -1,8 +1,9 @@
 """Titles of generated chapters: the chapter's dominant topic, and the words that set it apart.
 
 Both are weighed by how rare they are in the whole corpus's passages (TF-IDF over the index's
-own counts), so a topic or word every episode mentions ("Teams", "partners") titles a chapter
-only where it dominates: 'Business Voice: calling, plans'.
+own term counts, which the build has already made), so a topic or word that every episode
+mentions ("Teams", "partners") titles a chapter only where it dominates: 'Business Voice:
+calling, plans'. A word is shown as the episode mostly writes it ('Azure', 'licensing').
 """
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
 from .analysis import terms
 from .chunking import Chunk
@@ -25,55 +28,97 @@ FILLER = ("yeah yes okay ok um uh gonna wanna got get really just like know thin
           "different let talk stuff guys pretty maybe day year years week today around doing done put use new "
           "old also take went see tell give feel hear start point fact quite far stay thought suppose agree "
           "interesting exactly excellent definitely especially happen happening whole big long great")
-WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’+-]*[A-Za-z0-9+]")
+WORD_END = re.compile(r"[\w’'+-]*")
 
 
 @dataclass
-class Rarity:
-    """How many of the corpus's passages hold each index term (single words) and each topic."""
+class CorpusTerms:
+    """The index's term counts of every chunk (rows in chunk order), and how rare each term and
+    each topic is among the corpus's passages."""
 
-    passages: int
-    term_df: dict[str, int]
+    matrix: csr_matrix
+    vocabulary: list[str]
+    unigram: np.ndarray  # by column: a single word, not a bigram
+    term_idf: np.ndarray
     topic_df: Counter
 
-    def of_term(self, stem: str) -> float:
-        return math.log((1 + self.passages) / (1 + self.term_df.get(stem, 0)))
-
     def of_topic(self, topic_id: str) -> float:
-        return math.log((1 + self.passages) / (1 + self.topic_df.get(topic_id, 0)))
+        return math.log((1 + self.matrix.shape[0]) / (1 + self.topic_df.get(topic_id, 0)))
 
 
-def corpus_rarity(counts: Counts, chunks: list[Chunk]) -> Rarity:
-    df = np.bincount(counts.matrix.indices, minlength=len(counts.vocabulary)).tolist()
-    return Rarity(counts.matrix.shape[0], {t: d for t, d in zip(counts.vocabulary, df) if " " not in t},
-                  Counter(t for c in chunks for t in c.topics))
+def corpus_terms(counts: Counts, chunks: list[Chunk]) -> CorpusTerms:
+    matrix = counts.matrix.tocsr()
+    df = np.bincount(matrix.indices, minlength=len(counts.vocabulary))
+    return CorpusTerms(matrix, counts.vocabulary, np.array([" " not in t for t in counts.vocabulary], dtype=bool),
+                       np.log((1 + matrix.shape[0]) / (1 + df)), Counter(t for c in chunks for t in c.topics))
+
+
+@lru_cache(maxsize=200_000)
+def word_stem(word: str) -> str | None:
+    """The index term of one written word, or None (a stop word, a contraction, a number)."""
+    if "'" in word or "’" in word:
+        return None
+    found = terms(word)
+    return found[0] if len(found) == 1 and len(found[0]) > 2 and not found[0].isdigit() else None
 
 
 FILLER_STEMS = frozenset(s for word in FILLER.split() for s in terms(word))
 
 
-def chapter_title(texts: list[str], topics: Counter, speakers: set[str], rarity: Rarity,
-                  topic_names: dict[str, str]) -> str:
-    """'Topic: keyword, keyword', or 'Keyword, keyword, keyword' where the chapter names no topic."""
+@dataclass
+class TurnTerms:
+    """An episode's turns x its single-word index terms (counts), and each column's in the corpus."""
+
+    counts: csr_matrix
+    columns: np.ndarray
+
+    def span(self, first: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        """(corpus columns, counts) of the terms of turns first..stop-1."""
+        lo, hi = self.counts.indptr[first], self.counts.indptr[stop]
+        summed = np.bincount(self.counts.indices[lo:hi], weights=self.counts.data[lo:hi],
+                             minlength=self.counts.shape[1])
+        used = np.flatnonzero(summed)
+        return self.columns[used], summed[used]
+
+
+def written_as(term: str, text: str, lowered: str) -> str | None:
+    """The word a text uses most for an index term ('licensing' for 'licens'), lower case on a tie;
+    None when it uses none (the term came from a speaker's name or a heading). `lowered` is the
+    text in lower case, the same length, searched for the term's first letters."""
+    prefix = term[:max(3, len(term) - 2)]
+    found: Counter = Counter()
+    at = lowered.find(prefix)
+    while at != -1:
+        if at == 0 or not lowered[at - 1].isalnum():
+            word = text[at:WORD_END.match(lowered, at).end()]
+            if word_stem(word) == term:
+                found[word] += 1
+        at = lowered.find(prefix, at + 1)
+    return max(found, key=lambda w: (found[w], w.islower(), w)) if found else None
+
+
+def chapter_title(terms_counted: tuple[np.ndarray, np.ndarray], topics: Counter, texts: list[str],
+                  excluded: set[str], corpus: CorpusTerms, topic_names: dict[str, str]) -> str:
+    """'Topic: keyword, keyword', or 'Keyword, keyword, keyword' where the chapter names no topic.
+    `terms_counted` are the chapter's (corpus columns, counts); `excluded` terms never title it."""
     order = {topic_id: n for n, topic_id in enumerate(topic_names)}  # ties go to the taxonomy's order
-    topic_id = min(topics, key=lambda t: (-topics[t] * rarity.of_topic(t), order.get(t, 0)), default=None)
+    topic_id = min(topics, key=lambda t: (-topics[t] * corpus.of_topic(t), order.get(t, 0)), default=None)
     topic = topic_names.get(topic_id) if topic_id else None
-    taken = FILLER_STEMS | {s for name in [topic or "", *speakers] for s in terms(name)}
-    counts: Counter = Counter()
-    spellings: dict[str, Counter] = {}
-    for text in texts:
-        for word in WORD.findall(text):
-            stems = terms(word) if "'" not in word and "’" not in word else ()  # no "don't", "we're"
-            if len(stems) == 1 and stems[0] not in taken and len(stems[0]) > 2 and not stems[0].isdigit():
-                counts[stems[0]] += 1
-                spellings.setdefault(stems[0], Counter())[word] += 1
-    ranked = sorted(counts, key=lambda s: (-(1 + math.log(counts[s])) * rarity.of_term(s), s))
-    words = [shown(spellings[s]) for s in ranked[:TITLE_KEYWORDS + (topic is None)]]
+    taken = excluded | FILLER_STEMS | set(terms(topic or ""))
+    columns, counts = terms_counted
+    scores = (1 + np.log(np.maximum(counts, 1))) * corpus.term_idf[columns]
+    text = "\n".join(texts)
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a letter whose lower case is longer: search the ASCII-folded text
+        text = lowered = text.encode("ascii", "replace").decode().lower()
+    words: list[str] = []
+    for column in columns[np.lexsort((columns, -scores))]:
+        term = corpus.vocabulary[column]
+        shown = written_as(term, text, lowered) if term not in taken and len(term) > 2 and not term.isdigit() else None
+        if shown:
+            words.append(shown)
+            if len(words) == TITLE_KEYWORDS + (topic is None):
+                break
     if topic:
         return f"{topic}: {', '.join(words)}" if words else topic
     return ", ".join(words)[:1].upper() + ", ".join(words)[1:] if words else "Conversation"
-
-
-def shown(spellings: Counter) -> str:
-    """A word as the transcript mostly writes it ('Azure', 'licensing'), lower case on a tie."""
-    return max(spellings, key=lambda w: (spellings[w], w.islower(), w))
