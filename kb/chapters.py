@@ -1,15 +1,18 @@
 """Chapters found in a transcript, for episodes whose sources list none (source `generated`).
 
-Where the subject changes is scored at every turn start from three signals, each from 0 (same) to
-1 (all changed), compared between the WINDOW_SECONDS of talk before and after it:
+Where the subject changes is scored at every turn start from three signals, each comparing the
+talk of the WINDOW_SECONDS before it with the talk after it (0 the same, 1 all changed):
 
-- words: 1 - the TF-IDF cosine of the two windows (the index's own terms: stems and bigrams),
-- topics: 1 - the overlap (Jaccard) of the taxonomy topics tagged in the two windows' passages,
-- speakers: 1 - the overlap of who speaks how much of each window's words (an interview begins).
+- words: 1 - the TF-IDF cosine of the two windows' single-word index terms (the counts the build
+  has already made for its passages, weighed by an idf over the episode's turns),
+- topics: 1 - the cosine of the taxonomy topics tagged in the two windows' passages,
+- speakers: 1 - the overlap of who speaks how much of each window (a guest arrives, or leaves).
 
-The best-scoring turn starts become chapter starts, at least MIN_GAP_SECONDS apart, 3 to 12 an
-hour (CHAPTERS_PER_HOUR) and more only where a score stands out. Each chapter is titled by its
-dominant topic and the words that set it apart from the rest of the episode.
+Each signal is put in standard deviations from its mean over the episode, weighed by WEIGHTS and
+averaged over the window sizes. The best-scoring turn starts become chapter starts, no two cuts
+within MIN_GAP_SECONDS, 3 to 12 an hour (CHAPTERS_PER_HOUR): the fewest allowed, more while a
+score stands out, and more again where a chapter runs past LONGEST_SECONDS. Each chapter is
+titled by kb/chapter_titles.py.
 """
 from __future__ import annotations
 
