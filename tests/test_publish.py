@@ -175,3 +175,13 @@ def test_episodes_range_and_bad_options(corpus_db, tmp_path):
     assert backwards.output == "Error: --episodes: the range '240-230' runs backwards; use 230-240\n"
     missing = publish(tmp_path / "nothing.db", tmp_path / "bad")
     assert missing.output == f"Error: {tmp_path / 'nothing.db'}: no such database; run 'kb build' first\n"
+
+
+def test_line_breaks():
+    from kb.publish.cues import wrap
+    assert wrap("Welcome along to a Need to Know podcast") == ["Welcome along to a Need to Know podcast"]
+    assert wrap("Microsoft has changed the price of Business Premium for partners") == [
+        "Microsoft has changed the price", "of Business Premium for partners"]
+    # a second line of digits alone would read as the next cue's number in SRT
+    assert wrap("Also " + "b" * 33 + " 20201") == ["Also", "b" * 33 + " 20201"]
+    assert wrap("x" * 40 + " " + "y" * 41 + " z") is None  # no two lines of 42 hold it

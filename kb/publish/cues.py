@@ -51,7 +51,9 @@ def wrap(text: str, width: int = MAX_LINE_CHARS) -> list[str] | None:
     for k in range(1, len(words)):
         top, bottom = " ".join(words[:k]), " ".join(words[k:])
         if len(top) <= width and len(bottom) <= width:
-            cost = abs(len(top) - len(bottom)) - (8 if top[-1] in ",.;:?!" else 0)
+            # balanced, after punctuation if it can; never a bottom line of digits, which SRT
+            # readers (this project's too) can take for the next cue's number
+            cost = abs(len(top) - len(bottom)) - (8 if top[-1] in ",.;:?!" else 0) + (100 if bottom.isdigit() else 0)
             if best is None or cost < best[0]:
                 best = (cost, [top, bottom])
     return best[1] if best else None
