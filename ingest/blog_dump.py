@@ -12,6 +12,7 @@ import re
 import warnings
 from dataclasses import dataclass
 
+from .chapters import text_chapters
 from .errors import IngestError, IngestWarning
 from .model import Document, Resource, Segment, episode_id, slugify
 from .otter import turn_header
@@ -187,6 +188,7 @@ def parse_episode(path: str, post: list[Paragraph]) -> Document:
     state, listen_next = "notes", False
     transcript_lines: list[tuple[int, str]] = []
     resource_lines: list[str] = []
+    notes_lines: list[str] = []
     for block in post[1:]:
         text = block.text.strip()
         if PLACEHOLDER.match(text):
@@ -210,10 +212,12 @@ def parse_episode(path: str, post: list[Paragraph]) -> Document:
         else:
             doc.segments.append(Segment("show_notes", text, line=block.line))
             doc.resources += link_resources(text)
+            notes_lines += block.lines  # timestamp lines ('03:15 Passkeys') list the chapters
     if resource_lines:
         doc.segments.append(Segment("resources", "\n".join(resource_lines), heading="Resources"))
     if transcript_lines:
         doc.segments += transcript_segments(path, transcript_lines)
+    doc.chapters = text_chapters(notes_lines)
     return doc
 
 

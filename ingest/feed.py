@@ -12,6 +12,7 @@ import warnings
 
 import feedparser
 
+from .chapters import chapters_link, item_chapters
 from .errors import IngestError, IngestWarning
 from .html_text import Block, blocks_of, post_body, remove_furniture, soup_of
 from .model import Document, LineIndex, document_id
@@ -100,6 +101,7 @@ def parse_item(path: str, entry: dict, line: int | None, raw: str, feed_link: st
     doc.tags = list(dict.fromkeys(" ".join(str(t.get("term") or "").split()) for t in entry.get("tags") or []
                                   if t.get("term")))
     doc.transcript_urls = transcripts(raw, entry)
+    doc.chapters_url, doc.chapters = chapters_link(raw, entry), item_chapters(path, line, entry, notes_html, notes_type)
     body = post_body(path, note_blocks(notes_html, notes_type, doc.url or feed_link), "show_notes")
     doc.segments, doc.resources = body.segments, body.resources
     doc.listen_url = doc.listen_url or body.listen_url

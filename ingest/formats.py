@@ -16,12 +16,13 @@ A new format is one module, added to one of these lists.
 """
 from __future__ import annotations
 
-from . import audio, blog_dump, feed, json_transcript, otter_text, srt, webvtt, wordpress
+from . import audio, blog_dump, feed, json_chapters, json_transcript, otter_text, srt, webvtt, wordpress
 
 # page: one published post or archive page; archive: a plain-text copy of many posts; feed: a
-# podcast feed's items; transcript: a transcript file; audio: a recording, transcribed.
-ROLES = ("page", "archive", "feed", "transcript", "audio")
-TEXT_FORMATS = [feed, wordpress, webvtt, srt, json_transcript, otter_text, blog_dump]
+# podcast feed's items; transcript: a transcript file; audio: a recording, transcribed; chapters:
+# a chapters file, which only adds chapters to the episode that names it.
+ROLES = ("page", "archive", "feed", "transcript", "audio", "chapters")
+TEXT_FORMATS = [feed, wordpress, webvtt, srt, json_chapters, json_transcript, otter_text, blog_dump]
 BINARY_FORMATS = [audio]
 FORMATS = TEXT_FORMATS + BINARY_FORMATS
 # In a folder, only files with these endings are read (a file named directly is always read).

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import PurePath
 
+from .chapters import chapter_keys, chapter_names, merged_chapters
 from .html_text import unique_resources
 from .model import Document, Segment, episode_id
 from .urls import is_web_url, name_of, normal_url
@@ -49,8 +50,9 @@ def merge_documents(documents: list[Document]) -> list[Document]:
 
     first_with: dict[tuple, int] = {}
     feed_names = Counter(name_of(u).lower() for d in docs for u in d.transcript_urls)
+    chapters_names = chapter_names(docs)
     for i, doc in enumerate(docs):
-        for key in match_keys(doc, feed_names):
+        for key in match_keys(doc, feed_names) + chapter_keys(doc, chapters_names):
             if key not in first_with:
                 first_with[key] = i
                 continue
@@ -111,6 +113,7 @@ def merge_group(group: list[Document]) -> Document:
     doc.format, doc.role, doc.sources = primary.format, primary.role, primary.sources
     doc.tags = list(dict.fromkeys(t for d in page_first for t in d.tags))
     doc.transcript_urls = list(dict.fromkeys(u for d in group for u in d.transcript_urls))
+    doc.chapters_url, doc.chapters = merged_chapters(group)
     notes = next((d for d in page_first if any(not is_turn(s) and s.kind != "boilerplate" for s in d.segments)),
                  next((d for d in page_first if any(not is_turn(s) for s in d.segments)), None))
     doc.segments = [s for s in notes.segments if not is_turn(s)] if notes else []

@@ -40,6 +40,19 @@ class Resource:
 
 
 @dataclass
+class Chapter:
+    """A titled part of an episode, from a chapters file or the feed (`feed`), timestamp lines in
+    the show notes (`show-notes`), or found in the transcript by kb/chapters.py (`generated`)."""
+
+    start: float  # seconds from the start of the audio
+    title: str | None = None
+    end: float | None = None
+    url: str | None = None
+    image: str | None = None
+    source: str = "feed"  # feed | show-notes | generated
+
+
+@dataclass
 class Document:
     """One episode or article, as parsed from a source."""
 
@@ -57,12 +70,14 @@ class Document:
     duration_seconds: int | None = None
     tags: list[str] = field(default_factory=list)  # categories and tags, in source order
     transcript_urls: list[str] = field(default_factory=list)  # the feed's <podcast:transcript> links
+    chapters_url: str | None = None  # the feed's <podcast:chapters> link
     format: str | None = None  # the format module that read it (set by ingest.sources)
     role: str | None = None  # that format's role: page, feed, transcript or audio (see ingest.formats)
     sources: list[str] = field(default_factory=list)  # every source merged into this document
     local_file: str | None = None  # the absolute path it was read from, when a local file (for merging)
     segments: list[Segment] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
+    chapters: list[Chapter] = field(default_factory=list)  # in order of start (see ingest/chapters.py)
 
 
 def episode_id(number: int) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .audio import Transcribe
+from .chapters import chapters_to_fetch, without_orphan_chapters
 from .encoding import check_binary, decode, sniff_text
 from .errors import IngestError, IngestWarning
 from .fetch import MAX_BYTES, fetch_url, too_large
@@ -128,7 +129,8 @@ def load_sources(sources: Iterable[str | os.PathLike], on_file: OnFile | None = 
     wanted = [url for doc in from_urls if (url := preferred_transcript(doc.transcript_urls))
               and name_of(url).lower() not in given]
     documents += fetched_transcripts(list(dict.fromkeys(wanted)), say)
-    return unique_ids(merge_documents(documents))
+    documents += fetched_transcripts(chapters_to_fetch(from_urls, documents), say, "chapters")
+    return unique_ids(without_orphan_chapters(merge_documents(documents)))
 
 
 def with_source(documents: list[Document], source: str, path: Path | None = None) -> list[Document]:
@@ -145,9 +147,9 @@ def preferred_transcript(urls: list[str]) -> str | None:
     return min(readable)[2] if readable else None
 
 
-def fetched_transcripts(urls: list[str], say: OnFile) -> list[Document]:
-    """The transcripts at these URLs, fetched a few at a time; one that cannot be fetched or read
-    is skipped with a warning (the feed's episode is still built, without its turns)."""
+def fetched_transcripts(urls: list[str], say: OnFile, role: str = "transcript") -> list[Document]:
+    """The transcripts (or chapters files: `role`) at these URLs, fetched a few at a time; one that
+    cannot be fetched or read is skipped with a warning (the feed's episode is still built)."""
     def fetch(url: str) -> tuple[str, bytes, str | None] | IngestError:
         try:
             return (url, *fetch_url(url))
@@ -160,9 +162,12 @@ def fetched_transcripts(urls: list[str], say: OnFile) -> list[Document]:
             try:
                 if isinstance(got, IngestError):
                     raise got
-                documents += with_source(parse_bytes(*got), url)
+                found = parse_bytes(*got)
+                if role == "chapters" and any(d.role != role for d in found):
+                    raise IngestError(f"not a chapters file (it reads as {found[0].format})", url)
+                documents += with_source(found, url)
             except IngestError as exc:
-                warnings.warn(IngestWarning(f"{url}: transcript skipped: {exc.message}"))
+                warnings.warn(IngestWarning(f"{url}: {role} skipped: {exc.message}"))
     return documents
 
 

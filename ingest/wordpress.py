@@ -8,6 +8,7 @@ import warnings
 
 from bs4 import BeautifulSoup, Tag
 
+from .chapters import block_chapters
 from .errors import IngestError, IngestWarning
 from .html_text import blocks_of, outermost, post_body, remove_furniture, soup_of
 from .model import Document, LineIndex, document_id
@@ -100,7 +101,8 @@ def parse_post(path: str, post: Tag, page: dict, line: int | None) -> Document |
     remove_furniture(body_node)
     episode = title_episode(title)
     kind = "episode" if episode is not None else "article"
-    body = post_body(path, blocks_of(body_node, url), "show_notes" if kind == "episode" else "section")
+    blocks = blocks_of(body_node, url)
+    body = post_body(path, blocks, "show_notes" if kind == "episode" else "section")
     if not title or not body.segments:
         warnings.warn(IngestWarning(f"{path}{f', line {line}' if line else ''}: a post without "
                                     f"{'a title' if not title else 'text'} was skipped"))
@@ -110,6 +112,7 @@ def parse_post(path: str, post: Tag, page: dict, line: int | None) -> Document |
     doc.segments, doc.resources, doc.tags = body.segments, body.resources, [t for t in tags if t]
     doc.listen_url = body.listen_url
     doc.audio_url, doc.audio_type = audio_url, audio_type
+    doc.chapters = block_chapters(blocks)
     return doc
 
 

@@ -21,6 +21,7 @@ from ingest.fetch import size_text
 from ingest.model import Document
 from ingest.sources import load_sources
 
+from .chapters import add_generated_chapters
 from .chunking import Chunk, chunk_documents
 from .facts import extract_facts
 from .store import atomic_database, write_facts, write_full_text, write_passages, write_postings
@@ -84,6 +85,8 @@ def build_locked(sources: list[str | Path], db_path: str | Path, topics_path: st
     say(f"Indexing {len(chunks)} chunks")
     counts = analyse(chunks, taxonomy, say)
     facts = extract_facts(documents, chunks)
+    if generated := add_generated_chapters(documents, chunks, taxonomy, counts):
+        say(f"Generated chapters for {generated} transcript(s) that had none")
     say(f"Writing {db_path}")
     with atomic_database(db_path) as db:
         write_passages(db, documents, chunks, taxonomy, chunk_lengths(counts),

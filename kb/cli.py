@@ -204,6 +204,38 @@ def export(db, topics, since, until, episodes, query, highlights, fmt, output):
 
 
 @cli.command()
+@db_option("Database to read")
+@click.option("-o", "--out", required=True, type=click.Path(file_okay=False),
+              help="Folder for the files (made if missing; files of the same names are replaced)")
+@click.option("--episodes", help="Episode numbers, a range such as 230-240 or one number  [default: every "
+              "document with a timed transcript]")
+@click.option("--base-url", help="The address the files will be served from, for the URLs in the printed tags, "
+              "e.g. https://example.com/transcripts/  [default: the file names alone]")
+def publish(db, out, episodes, base_url):
+    """Write transcripts (WebVTT, SRT, Podcasting 2.0 JSON) and chapters JSON for the feed.
+
+    Files are named after the document id (episode-234.vtt, .srt, .json, .chapters.json); the
+    <podcast:transcript> and <podcast:chapters> tags to paste into each <item> go to stdout.
+
+    Example: kb publish --out site/transcripts --episodes 230-240 --base-url https://example.com/transcripts/
+    """
+    from .export.selection import parse_episodes
+    from .publish import publish as publish_files
+
+    done = publish_files(db, out, parse_episodes(episodes) if episodes else None, base_url)
+    for tags in done.tags:
+        click.echo(tags)
+    if not done.episodes:
+        click.echo("No episode with a timed transcript matched; nothing was written.", err=True)
+        return
+    click.echo(f"Wrote {len(done.files)} files for {len(done.episodes)} episode(s) ({done.cues} cues) to {out}",
+               err=True)
+    if not base_url:
+        click.echo("The tags name the files alone: give --base-url for the address they will be served from.",
+                   err=True)
+
+
+@cli.command()
 @click.argument("audio", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("-e", "--engine", default=DEFAULT_ENGINE, show_default=True, type=click.Choice(ENGINES),
               help="Transcription engine")

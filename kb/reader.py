@@ -29,6 +29,14 @@ MAX_CACHED_BYTES = 256 * 2**20
 MAX_CACHED_TERMS = 200_000
 
 
+def check_version(conn: sqlite3.Connection, path: Path) -> None:
+    """SearchError unless kb.db was built with this version's schema."""
+    row = conn.execute("select value from kb_meta where key = 'schema_version'").fetchone()
+    if row is None or row[0] != str(SCHEMA_VERSION):
+        raise SearchError(f"{path}: built by another version of kb (schema {row[0] if row else 'unknown'}, "
+                          f"this one reads {SCHEMA_VERSION}); run 'kb build' again")
+
+
 class Reader:
     """A read-only kb.db with its postings loaded term by term on demand and kept."""
 
@@ -47,16 +55,11 @@ class Reader:
             self.facets = FacetIndex(self.conn, self.n_chunks)
         except sqlite3.DatabaseError as exc:
             raise SearchError(f"{self.path}: not a kb.db built by 'kb build' ({exc})") from None
-        self.norms = length_norms(self.lengths)
-        self._postings: dict[str, Postings | None] = {}
-        self._cached_bytes = 0
-        self._word_df: dict[str, int] | None = None
+        self.index = PostingsIndex(self.conn, self.n_chunks, length_norms(self.lengths))
+        self._document_rank: np.ndarray | None = None
 
     def check_version(self) -> None:
-        row = self.conn.execute("select value from kb_meta where key = 'schema_version'").fetchone()
-        if row is None or row[0] != str(SCHEMA_VERSION):
-            raise SearchError(f"{self.path}: built by another version of kb (schema {row[0] if row else 'unknown'}, "
-                              f"this one reads {SCHEMA_VERSION}); run 'kb build' again")
+        check_version(self.conn, self.path)
 
     def load_taxonomy(self) -> list[Topic]:
         rows = self.conn.execute("select name, description, aliases, patterns from topics order by rowid")
@@ -79,53 +82,27 @@ class Reader:
             lengths[np.array(ids, dtype=np.int64)] = counts
         return lengths
 
-    # --- postings -------------------------------------------------------------------------------
+    # --- postings (kept in memory by the index below) ----------------------------------------------
 
     def postings(self, term: str) -> Postings | None:
-        """One term's idf and postings, read from kb.db the first time the term is asked for."""
-        return self.read_postings([term])[term]
+        return self.index.postings(term)
 
     def read_postings(self, terms_wanted) -> dict[str, Postings | None]:
-        """Each term's postings (None: not in the index), those not yet in memory read with one
-        statement (a query's terms and expansions come at once: one round trip, not one per term)."""
-        wanted = list(dict.fromkeys(terms_wanted))
-        cache = self._postings  # searches share the reader: this call keeps to one cache
-        if len(cache) + len(wanted) > MAX_CACHED_TERMS or self._cached_bytes > MAX_CACHED_BYTES:
-            cache = self._postings = {}
-            self._cached_bytes = 0
-        got = {t: cache[t] for t in wanted if t in cache}
-        missing = [t for t in wanted if t not in got]
-        for start in range(0, len(missing), 500):  # within SQLite's limit on parameters
-            batch = missing[start:start + 500]
-            for term, idf, df, ids, weights, counts in self.conn.execute(
-                    f"select term, idf, df, chunk_ids, weights, counts from terms where term in "
-                    f"({','.join('?' * len(batch))})", batch):
-                chunk_ids = unpack_ids(ids)
-                bm25 = bm25_weights(unpack_counts(counts), df, self.n_chunks, self.norms[chunk_ids])
-                got[term] = Postings(idf, df, chunk_ids, unpack_weights(weights), bm25)
-                self._cached_bytes += 12 * len(chunk_ids)  # ids, weights and BM25 weights
-        for term in missing:
-            cache[term] = got.setdefault(term, None)
-        return got
+        return self.index.read_postings(terms_wanted)
 
     def found(self, terms_wanted) -> dict[str, Postings]:
-        """The postings of those of these terms that the index has, in the order given."""
-        got = self.read_postings(terms_wanted)
-        return {t: p for t in dict.fromkeys(terms_wanted) if (p := got[t]) is not None}
+        return self.index.found(terms_wanted)
 
     def word_df(self) -> dict[str, int]:
-        """Single-word terms and how many chunks hold each (read once, for spelling correction)."""
-        if self._word_df is None:
-            self._word_df = dict(self.conn.execute("select term, df from terms where instr(term, ' ') = 0"))
-        return self._word_df
+        return self.index.word_df()
 
     # --- rows -----------------------------------------------------------------------------------
 
     def rows(self, ids: list[int]) -> dict[int, sqlite3.Row]:
-        """Chunks by id, with their document's title and episode."""
+        """Chunks by id, with their document's title, episode, date and audio."""
         if not ids:
             return {}
-        sql = f"""select c.*, d.title, d.episode, d.url as document_url, d.audio_url
+        sql = f"""select c.*, d.title, d.episode, d.published, d.audio_url, d.audio_type, d.url as document_url
                   from chunks c join documents d on d.id = c.document_id
                   where c.id in ({','.join('?' * len(ids))})"""
         return {r["id"]: r for r in self.conn.execute(sql, ids)}
@@ -179,3 +156,106 @@ class Reader:
                   join chunks c on c.id = ct.chunk_id join topics t on t.id = ct.topic_id
                   where c.document_id in ({','.join('?' * len(document_ids))}) group by t.name, c.document_id"""
         return [tuple(r) for r in self.conn.execute(sql, document_ids)]
+
+    def document_rank(self) -> np.ndarray:
+        """By chunk id, the place of its document when they are listed newest first (0 first): by
+        date, then episode number (undated ones last). Kept once read."""
+        if self._document_rank is None:
+            order = {doc: n for n, (doc,) in enumerate(self.conn.execute(
+                "select id from documents order by coalesce(published, '') desc, coalesce(episode, -1) desc, id desc"))}
+            ranks = np.full(self.n_chunks + 1, len(order), dtype=np.int64)
+            rows = self.conn.execute("select id, document_id from chunks").fetchall()
+            if rows:
+                ranks[np.array([r[0] for r in rows], dtype=np.int64)] = [order[r[1]] for r in rows]
+            self._document_rank = ranks
+        return self._document_rank
+
+
+class PostingsIndex:
+    """The terms table of a kb.db, read term by term as queries ask for terms, and kept (up to
+    MAX_CACHED_TERMS terms and MAX_CACHED_BYTES of arrays; past that it starts again)."""
+
+    def __init__(self, conn: sqlite3.Connection, n_chunks: int, norms: np.ndarray):
+        self.conn, self.n_chunks, self.norms = conn, n_chunks, norms
+        self._postings: dict[str, Postings | None] = {}
+        self._cached_bytes = 0
+        self._word_df: dict[str, int] | None = None
+
+    def postings(self, term: str) -> Postings | None:
+        """One term's idf and postings, read from kb.db the first time the term is asked for."""
+        return self.read_postings([term])[term]
+
+    def read_postings(self, terms_wanted) -> dict[str, Postings | None]:
+        """Each term's postings (None: not in the index), those not yet in memory read with one
+        statement (a query's terms and expansions come at once: one round trip, not one per term)."""
+        wanted = list(dict.fromkeys(terms_wanted))
+        cache = self._postings  # searches share the reader: this call keeps to one cache
+        if len(cache) + len(wanted) > MAX_CACHED_TERMS or self._cached_bytes > MAX_CACHED_BYTES:
+            cache = self._postings = {}
+            self._cached_bytes = 0
+        got = {t: cache[t] for t in wanted if t in cache}
+        missing = [t for t in wanted if t not in got]
+        for start in range(0, len(missing), 500):  # within SQLite's limit on parameters
+            batch = missing[start:start + 500]
+            for term, idf, df, ids, weights, counts in self.conn.execute(
+                    f"select term, idf, df, chunk_ids, weights, counts from terms where term in "
+                    f"({','.join('?' * len(batch))})", batch):
+                chunk_ids = unpack_ids(ids)
+                bm25 = bm25_weights(unpack_counts(counts), df, self.n_chunks, self.norms[chunk_ids])
+                got[term] = Postings(idf, df, chunk_ids, unpack_weights(weights), bm25)
+                self._cached_bytes += 12 * len(chunk_ids)  # ids, weights and BM25 weights
+        for term in missing:
+            cache[term] = got.setdefault(term, None)
+        return got
+
+    def found(self, terms_wanted) -> dict[str, Postings]:
+        """The postings of those of these terms that the index has, in the order given."""
+        got = self.read_postings(terms_wanted)
+        return {t: p for t in dict.fromkeys(terms_wanted) if (p := got[t]) is not None}
+
+    def word_df(self) -> dict[str, int]:
+        """Single-word terms and how many chunks hold each (read once, for spelling correction)."""
+        if self._word_df is None:
+            self._word_df = dict(self.conn.execute("select term, df from terms where instr(term, ' ') = 0"))
+        return self._word_df
+
+
+class TranscriptReader:
+    """A kb.db's timed transcripts and chapters, for `kb publish`: read-only, version checked, and
+    without the search index, which publishing never needs."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise SearchError(f"{self.path}: no such database; run 'kb build' first")
+        self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        self.conn.row_factory = sqlite3.Row
+        try:
+            check_version(self.conn, self.path)
+        except sqlite3.DatabaseError as exc:
+            raise SearchError(f"{self.path}: not a kb.db built by 'kb build' ({exc})") from None
+
+    def chapters(self, document_id: str) -> list[sqlite3.Row]:
+        return self.conn.execute("select * from chapters where document_id = ? order by ordinal",
+                                 (document_id,)).fetchall()
+
+    def timed_documents(self) -> list[sqlite3.Row]:
+        """Documents with a timed transcript (passages with a start second), in kb.db's order."""
+        return self.conn.execute("""select d.* from documents d where exists (
+            select 1 from chunks c where c.document_id = d.id and c.start is not null) order by d.rowid""").fetchall()
+
+    def timed_chunks(self, document_id: str) -> list[sqlite3.Row]:
+        """A document's passages with a start second (its transcript's turns), in order."""
+        return self.conn.execute("select * from chunks where document_id = ? and start is not null order by ordinal",
+                                 (document_id,)).fetchall()
+
+    def word_times(self, chunk_ids: list[int]) -> dict[int, list[tuple[str, float | None, float | None]]]:
+        """The words table's (word, start, end) of each chunk, in order."""
+        timed: dict[int, list[tuple[str, float | None, float | None]]] = {}
+        for start in range(0, len(chunk_ids), 500):
+            batch = chunk_ids[start:start + 500]
+            sql = f"""select chunk_id, word, start, "end" from words where chunk_id in ({','.join('?' * len(batch))})
+                      order by chunk_id, id"""
+            for chunk_id, word, begin, end in self.conn.execute(sql, batch):
+                timed.setdefault(chunk_id, []).append((word, begin, end))
+        return timed

@@ -10,19 +10,23 @@ TABLES = {
         "url": str, "audio_url": str, "source": str, "line": int, "content_hash": str,
         "description": str, "topics": str, "chunk_count": int, "resource_count": int,
         "listen_url": str, "audio_type": str, "duration_seconds": int, "tags": str, "transcript_url": str,
-        "format": str, "sources": str,
+        "format": str, "sources": str, "chapters_url": str,
     }, pk="id"),
+    "chapters": dict(columns={
+        "id": int, "document_id": str, "ordinal": int, "start": float, "end": float, "time": str,
+        "title": str, "url": str, "image": str, "source": str,
+    }, pk="id", foreign_keys=[("document_id", "documents", "id")]),
     "chunks": dict(columns={
         "id": int, "document_id": str, "kind": str, "ordinal": int, "heading": str, "speaker": str,
         "start": float, "end": float, "start_estimated": int, "time": str, "text": str,
-        "word_count": int, "term_count": int, "topics": str, "url": str,
-    }, pk="id", foreign_keys=[("document_id", "documents", "id")]),
+        "word_count": int, "term_count": int, "topics": str, "url": str, "chapter_id": int, "chapter": str,
+    }, pk="id", foreign_keys=[("document_id", "documents", "id"), ("chapter_id", "chapters", "id")]),
     "resources": dict(columns={
         "id": int, "document_id": str, "ordinal": int, "kind": str, "label": str, "url": str,
     }, pk="id", foreign_keys=[("document_id", "documents", "id")]),
     "topics": dict(columns={
         "id": str, "name": str, "description": str, "aliases": str, "patterns": str,
-        "chunk_count": int, "document_count": int,
+        "chunk_count": int, "document_count": int, "feed": str,
     }, pk="id"),
     "chunk_topics": dict(columns={"chunk_id": int, "topic_id": str}, pk=("chunk_id", "topic_id"),
                          foreign_keys=[("chunk_id", "chunks", "id"), ("topic_id", "topics", "id")]),
@@ -43,6 +47,6 @@ TABLES = {
 INDEXES = [
     ("chunks", ["document_id"]), ("chunks", ["kind"]), ("chunks", ["speaker"]),
     ("resources", ["document_id"]), ("chunk_topics", ["topic_id"]), ("terms", ["term"]),
-    ("words", ["chunk_id"]), ("documents", ["episode"]),
+    ("words", ["chunk_id"]), ("documents", ["episode"]), ("chapters", ["document_id"]), ("chunks", ["chapter"]),
     ("facts", ["document_id"]), ("facts", ["chunk_id"]), ("facts", ["unit"]),
 ]

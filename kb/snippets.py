@@ -80,6 +80,7 @@ def result(row: sqlite3.Row, score: float, stems: set[str]) -> dict:
         "speaker": row["speaker"], "start": row["start"], "end": row["end"],
         "start_estimated": bool(row["start_estimated"]), "time": mmss(row["start"]),
         "score": round(score, 4), "topics": json.loads(row["topics"] or "[]"), "url": row["url"],
+        "chapter": row["chapter"],
         "snippet": snippet(row["text"], stems), "text": row["text"],
         "document_url": row["document_url"], "audio_url": row["audio_url"],
     }

@@ -13,6 +13,7 @@ from sqlite_utils.db import quote_identifier
 from ingest.model import Document
 
 from .atomic import replacing
+from .chapter_rows import chapter_rows, chunk_chapters
 from .chunking import Chunk
 from .facts import Fact
 from .schema import INDEXES, SCHEMA_VERSION, TABLES
@@ -58,9 +59,11 @@ def write_passages(db: sqlite_utils.Database, documents: list[Document], chunks:
     """Documents, chunks and what hangs off them: every table but the TF-IDF ones."""
     ensure_tables(db)  # indexes after the rows: building one at the end is quicker than keeping it up
     names = {t.id: t.name for t in topics}  # JSON columns hold names: readable in facets and exports
+    chapters = chapter_rows(documents)
     with db.conn:
         db["documents"].insert_all(document_rows(documents, doc_info, names))
-        bulk_insert(db, "chunks", chunk_rows(chunks, term_counts, names))
+        bulk_insert(db, "chapters", ([row[c] for c in TABLES["chapters"]["columns"]] for row in chapters))
+        bulk_insert(db, "chunks", chunk_rows(chunks, term_counts, names, chunk_chapters(chunks, chapters)))
         db["resources"].insert_all(resource_rows(documents))
         db["topics"].insert_all(topic_rows(topics, chunks))
         bulk_insert(db, "chunk_topics", ((cid, t) for cid, c in enumerate(chunks, 1) for t in c.topics))
@@ -116,15 +119,17 @@ def document_rows(documents: list[Document], doc_info: dict[str, dict], names: d
             "tags": json.dumps(doc.tags, ensure_ascii=False),
             "transcript_url": doc.transcript_urls[0] if doc.transcript_urls else None,
             "format": doc.format, "sources": json.dumps(doc.sources or [doc.source], ensure_ascii=False),
+            "chapters_url": doc.chapters_url,
         }
 
 
-def chunk_rows(chunks: list[Chunk], term_counts: list[int], names: dict[str, str]) -> Iterator[tuple]:
-    """Rows of the chunks table, in the schema's column order."""
-    for chunk_id, (c, n_terms) in enumerate(zip(chunks, term_counts), 1):
+def chunk_rows(chunks: list[Chunk], term_counts: list[int], names: dict[str, str],
+               chapters: list[tuple[int | None, str | None]]) -> Iterator[tuple]:
+    """Rows of the chunks table, in the schema's column order; `chapters` as kb/chapter_rows.py places them."""
+    for chunk_id, (c, n_terms, chapter) in enumerate(zip(chunks, term_counts, chapters), 1):
         yield (chunk_id, c.document_id, c.kind, c.ordinal, c.heading, c.speaker, c.start, c.end,
                int(c.start_estimated), mmss(c.start), c.text, c.word_count, n_terms,
-               json.dumps([names[t] for t in c.topics], ensure_ascii=False), c.url)
+               json.dumps([names[t] for t in c.topics], ensure_ascii=False), c.url, *chapter)
 
 
 def word_rows(chunks: list[Chunk]) -> Iterator[tuple]:
@@ -155,4 +160,5 @@ def topic_rows(topics: list[Topic], chunks: list[Chunk]) -> Iterator[dict]:
             "id": t.id, "name": t.name, "description": t.description,
             "aliases": json.dumps(t.aliases), "patterns": json.dumps(t.patterns),
             "chunk_count": len(tagged), "document_count": len({c.document_id for c in tagged}),
+            "feed": f"/-/feeds/topic/{t.id}.json",  # served by the Datasette plugin (kb/datasette_plugin/feeds.py)
         }

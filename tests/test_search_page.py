@@ -119,7 +119,7 @@ async def test_json_results_and_facets(ds):
     top = data["results"][0]
     assert (top["episode"], top["speaker"], top["time"], top["start_estimated"], top["url"]) == (
         234, "Robert Crane", "08:49", False, EPISODE_234)
-    assert set(data["facets"]) == {"topic", "kind", "document", "speaker", "year"}
+    assert set(data["facets"]) == {"topic", "kind", "document", "speaker", "year", "chapter"}
     documents = {f["value"]: f for f in data["facets"]["document"]}
     assert documents["episode-234"]["label"] == "Episode 234: Need to Know podcast–Episode 234"
 

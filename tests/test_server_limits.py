@@ -109,7 +109,7 @@ def test_postings_kept_in_memory_are_bounded(corpus_db, monkeypatch):
     searcher = Searcher(corpus_db)
     for n in range(40):
         searcher.search(f"teams zzq{n} licensing")
-        assert len(searcher.reader._postings) <= 50
+        assert len(searcher.reader.index._postings) <= 50
     assert searcher.search("GDAP")[0]["chunk_id"] == Searcher(corpus_db).search("GDAP")[0]["chunk_id"]
 
 

@@ -9,6 +9,8 @@ Pages (GET parameters only, so every state of the page is a shareable URL):
 - /-/kb-search.json with the same parameters: the same results and facets as JSON
 - /-/kb-audio/DOCUMENT_ID   an episode's local audio file, with byte ranges (audio.py)
 - /-/search redirects to /-/kb-search, unless datasette-search-all (which owns that path) is installed
+- /-/feeds/topic/SLUG.json and /-/feeds/search.json?q=...: JSON Feed 1.1 of passages on a topic or
+      matching a saved search (feeds.py), linked from the search page and the topics table
 
 SQL functions (functions.py): kb_search, kb_related, kb_score, kb_snippet, kb_mmss, kb_export_item, kb_facts.
 The page's state and search are in pages.py, what it shows in views.py, its routes in routes.py,
@@ -20,11 +22,13 @@ import importlib.util
 
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound
+from markupsafe import Markup, escape
 
 from .audio import AUDIO_PATH, serve_audio
+from .feeds import search_feed, topic_feed
 from .functions import register_functions
 from .guard import guarded
-from .pages import SEARCH_PATH, can_read_chunks, kb_database
+from .pages import FEEDS_PATH, SEARCH_PATH, can_read_chunks, kb_database
 from .routes import redirect_to_search, search_json, search_page
 
 
@@ -38,7 +42,9 @@ def prepare_connection(conn, database, datasette):
 @hookimpl
 def register_routes(datasette):
     routes = [(rf"^{SEARCH_PATH}$", search_page), (rf"^{SEARCH_PATH}\.json$", search_json),
-              (rf"^{AUDIO_PATH}/(?P<document_id>[^/]+)$", serve_audio)]
+              (rf"^{AUDIO_PATH}/(?P<document_id>[^/]+)$", serve_audio),
+              (rf"^{FEEDS_PATH}/topic/(?P<slug>[a-z0-9-]+)\.json$", topic_feed),
+              (rf"^{FEEDS_PATH}/search\.json$", search_feed)]
     if importlib.util.find_spec("datasette_search_all") is None:
         routes.append((r"^/-/search$", redirect_to_search))
     return routes
@@ -60,3 +66,11 @@ def menu_links(datasette, actor):
             return []
         return [{"href": datasette.urls.path(SEARCH_PATH), "label": "Search the podcast"}]
     return links
+
+
+@hookimpl
+def render_cell(value, column, table, datasette):
+    """The topics table's feed column as a link to the topic's JSON Feed."""
+    if table == "topics" and column == "feed" and isinstance(value, str) and value.startswith(f"{FEEDS_PATH}/"):
+        return Markup('<a href="{}">JSON Feed</a>').format(escape(datasette.urls.path(value)))
+    return None

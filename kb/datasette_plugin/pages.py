@@ -16,10 +16,11 @@ from ..snippets import result
 from .functions import MAX_RESULTS
 
 SEARCH_PATH = "/-/kb-search"
+FEEDS_PATH = "/-/feeds"  # JSON Feeds of passages (feeds.py)
 PAGE_SIZE = 20
 RELATED_SIZE = 10
 FACET_TITLES = {"topic": "topic", "kind": "kind", "document": "episode or write-up", "speaker": "speaker",
-                "year": "year"}
+                "year": "year", "chapter": "chapter"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,16 @@ def page_url(datasette, state: PageState, format: str | None = None) -> str:
     path = datasette.urls.path(SEARCH_PATH, format=format)
     params = state.params()
     return f"{path}?{urlencode(params)}" if params else str(path)
+
+
+def topic_feed_url(datasette, topic_id: str) -> str:
+    return datasette.urls.path(f"{FEEDS_PATH}/topic/{topic_id}.json")
+
+
+def search_feed_url(datasette, state: PageState) -> str:
+    """The saved-search feed of the page's query and filters."""
+    params = replace(state, page=1).params()
+    return datasette.urls.path(f"{FEEDS_PATH}/search.json") + (f"?{urlencode(params)}" if params else "")
 
 
 def related_url(datasette, chunk_id: int, format: str | None = None) -> str:

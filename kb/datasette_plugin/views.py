@@ -10,7 +10,8 @@ from ..query import phrase_stems, query_stems
 from ..search import Searcher
 from ..snippets import snippet_parts
 from .audio import audio_page_url, local_audio_path
-from .pages import FACET_TITLES, SEARCH_PATH, PageState, kb_database, page_url, pages, related_url
+from .pages import (FACET_TITLES, SEARCH_PATH, PageState, kb_database, page_url, pages, related_url, search_feed_url,
+                    topic_feed_url)
 
 FACET_SHOWN = 5  # values a facet shows; the rest are behind "more"
 
@@ -95,10 +96,10 @@ async def search_context(datasette, kb: Searcher, state: PageState, data: dict) 
     topics = []
     db = await kb_database(datasette)
     if not state.q:
-        rows = await db.execute("select name, chunk_count from topics where chunk_count > 0 "
+        rows = await db.execute("select id, name, chunk_count from topics where chunk_count > 0 "
                                 "order by chunk_count desc, name")
-        topics = [{"name": r["name"], "count": r["chunk_count"], "url": page_url(datasette, PageState(r["name"]))}
-                  for r in rows]
+        topics = [{"name": r["name"], "count": r["chunk_count"], "url": page_url(datasette, PageState(r["name"])),
+                   "feed_url": topic_feed_url(datasette, r["id"])} for r in rows]
     return {
         "q": state.q, "corrected": data.get("corrected"), "filters": state.filters, "results": results,
         "facts": fact_views(datasette, db.name, data.get("facts", [])),
@@ -109,6 +110,7 @@ async def search_context(datasette, kb: Searcher, state: PageState, data: dict) 
         "facets": facet_views(datasette, state, data["facets"]), "selected": selected,
         "clear_url": page_url(datasette, PageState(state.q)), "topics": topics,
         "search_url": datasette.urls.path(SEARCH_PATH), "json_url": page_url(datasette, state, "json"),
+        "feed_url": search_feed_url(datasette, state) if state.q else None,
         **pages(datasette, state, data),
     }
 
