@@ -18,7 +18,7 @@ from .model import Document, Resource, Segment, episode_id, slugify
 from .otter import turn_header
 from .show_notes import (BULLET, EPISODE_TITLE, LONG_PARAGRAPH_WORDS, PLACEHOLDER, REFERENCE_ITEM, REFERENCES_HEADER,
                          RESOURCES_HEADER, LISTEN_CUE, TRANSCRIPT_HEADER, is_boilerplate, is_section_header,
-                         is_short_line, is_title_like, title_episode, transcript_segments)
+                         is_short_line, is_title_like, title_episode, transcript_segments, without_citations)
 from .urls import URL_IN_TEXT, urls_in
 
 name = "blog-dump"
@@ -246,7 +246,9 @@ def parse_article(path: str, post: list[Paragraph]) -> Document:
         elif block.single and is_heading(text, following):
             heading = text
             continue
-        doc.segments += paragraph_segments(block, text, heading)
+        for segment in paragraph_segments(block, text, heading):
+            segment.text, segment.cites = without_citations(segment.text)
+            doc.segments.append(segment)
         doc.resources += link_resources(text)
     return doc
 

@@ -18,6 +18,7 @@ class Segment:
     end: float | None = None
     line: int | None = None  # line in the source file, for error messages and provenance
     words: list[Word] | None = None  # word timestamps, where the transcript has them
+    cites: list[int] = field(default_factory=list)  # the reference numbers its text cited ("tenant.3", "[1]")
 
 
 @dataclass

@@ -29,6 +29,10 @@ BOILERPLATE = re.compile(
 BOILERPLATE_MAX_WORDS = 30  # a long paragraph that mentions "subscribe" is still content
 LONG_PARAGRAPH_WORDS = 20
 ISO_DATE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})")
+# Reference numbers glued to the text, as write-ups pasted from a word processor carry them: after a
+# word's closing punctuation ("tenant.3 This", "(GDAP).4"), or in brackets ("program[1]"). A
+# number after a digit ("100.5") is left alone: it may be a decimal.
+CITATION = re.compile(r"(?<=[A-Za-z)\]”’\"][.,;:!?])(\d{1,2}(?:,\d{1,2})*)(?=\s|$)|(?<=[A-Za-z)”’.])((?:\[\d{1,3}\])+)")
 
 
 def title_episode(title: str) -> int | None:
@@ -85,6 +89,16 @@ def transcript_segments(path: str, lines: list[tuple[int, str]]) -> list[Segment
         if len(turn.text.split()) <= 3 * BOILERPLATE_MAX_WORDS and BOILERPLATE.search(turn.text):
             turn.kind = "boilerplate"
     return turns
+
+
+def without_citations(text: str) -> tuple[str, list[int]]:
+    """The text with its reference numbers taken out, and the numbers, in order, each once."""
+    cited: list[int] = []
+
+    def take(match: re.Match) -> str:
+        cited.extend(int(n) for n in re.findall(r"\d+", match.group()))
+        return ""
+    return CITATION.sub(take, text), list(dict.fromkeys(cited))
 
 
 def iso_date(value: str | None) -> str | None:

@@ -32,6 +32,7 @@ class Chunk:
     url: str | None = None
     topics: list[str] = field(default_factory=list)
     words: list | None = field(default=None, repr=False)  # the turn's Word timestamps for this piece
+    cites: list[int] = field(default_factory=list)  # reference numbers its text cited (taken out of the text)
 
     @property
     def word_count(self) -> int:
@@ -76,17 +77,24 @@ def runs(segments: list[Segment]) -> list[list[Segment]]:
 def pack_run(doc: Document, run: list[Segment]) -> list[Chunk]:
     """Greedy packing: close a chunk once it has MIN_WORDS or the next piece would pass MAX_WORDS;
     a short last chunk joins the one before it when the two fit in MAX_WORDS."""
-    pieces = [(piece, seg.kind) for seg in run for piece in split_text(seg.text)]
+    pieces = [(piece, seg.kind, n) for n, seg in enumerate(run) for piece in split_text(seg.text)]
     groups: list[list[tuple[str, str]]] = []
-    for piece, kind in pieces:
+    of_segment: list[list[int]] = []  # which segments each group's pieces come from
+    for piece, kind, n in pieces:
         if not groups or closes(groups[-1], piece, kind):
             groups.append([])
+            of_segment.append([])
         groups[-1].append((piece, kind))
+        of_segment[-1].append(n)
     if len(groups) > 1 and words_in(groups[-1]) < MIN_WORDS and words_in(groups[-2] + groups[-1]) <= MAX_WORDS:
         last = groups.pop()
         groups[-1] += last
+        tail = of_segment.pop()
+        of_segment[-1] += tail
     first = run[0]
-    return [Chunk(doc.id, 0, chunk_kind(group), join(group), first.heading, first.speaker) for group in groups]
+    return [Chunk(doc.id, 0, chunk_kind(group), join(group), first.heading, first.speaker,
+                  cites=list(dict.fromkeys(c for n in dict.fromkeys(segments) for c in run[n].cites)))
+            for group, segments in zip(groups, of_segment)]
 
 
 def closes(group: list[tuple[str, str]], piece: str, kind: str) -> bool:

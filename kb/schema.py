@@ -20,6 +20,7 @@ TABLES = {
         "id": int, "document_id": str, "kind": str, "ordinal": int, "heading": str, "speaker": str,
         "start": float, "end": float, "start_estimated": int, "time": str, "text": str,
         "word_count": int, "term_count": int, "topics": str, "url": str, "chapter_id": int, "chapter": str,
+        "cites": str,
     }, pk="id", foreign_keys=[("document_id", "documents", "id"), ("chapter_id", "chapters", "id")]),
     "resources": dict(columns={
         "id": int, "document_id": str, "ordinal": int, "kind": str, "label": str, "url": str,

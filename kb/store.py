@@ -129,7 +129,8 @@ def chunk_rows(chunks: list[Chunk], term_counts: list[int], names: dict[str, str
     for chunk_id, (c, n_terms, chapter) in enumerate(zip(chunks, term_counts, chapters), 1):
         yield (chunk_id, c.document_id, c.kind, c.ordinal, c.heading, c.speaker, c.start, c.end,
                int(c.start_estimated), mmss(c.start), c.text, c.word_count, n_terms,
-               json.dumps([names[t] for t in c.topics], ensure_ascii=False), c.url, *chapter)
+               json.dumps([names[t] for t in c.topics], ensure_ascii=False), c.url, *chapter,
+               json.dumps(c.cites) if c.cites else None)
 
 
 def word_rows(chunks: list[Chunk]) -> Iterator[tuple]:

@@ -1,5 +1,6 @@
 """Datasette in process: the plugin, facets, FTS settings and the canned queries of metadata.yml."""
 import json
+import re
 
 import pytest
 import yaml
@@ -138,3 +139,35 @@ async def test_kb_facts_sql_function(ds):
     assert len(ids) == 2 and json.loads(data["rows"][0]["none"]) == []
     row = await get_json(ds, f"/kb/facts/{ids[0]}.json?_shape=objects")
     assert row["rows"][0]["subject"].startswith("Nonprofit/TSI Product Accelerator")
+
+
+async def test_home_and_database_pages_lead_to_the_search(ds):
+    home = await ds.client.get("/")
+    assert 'href="/-/kb-search"' in home.text
+    assert re.search(r'About:\s*<a href="/-/kb-search">\s*Need to Know KB search</a>', home.text)
+    database = (await ds.client.get("/kb")).text
+    assert 'href="/-/kb-search"' in database
+    assert "select * from chunk_keywords" not in database  # the SQL box starts on a table people read
+    tables = await get_json(ds, "/kb.json")
+    hidden = {t["name"] for t in tables["tables"] if t["hidden"]}
+    assert {"chunk_keywords", "chunk_topics"} <= hidden and "chunks" not in hidden
+
+
+async def test_the_chunks_page_shows_each_facet_once(ds):
+    data = await get_json(ds, "/kb/chunks.json?_size=0")
+    assert sorted(data["facet_results"]) == ["chapter", "document_id", "kind", "speaker", "topics"]
+
+
+async def test_resources_without_a_link_say_so(ds):
+    rows = await get_json(ds, "/kb/episode_resources.json?episode=234&_shape=array")
+    assert rows and all(r["url"] == "no link in the show notes" or r["url"].startswith("http") for r in rows)
+    assert any(r["url"] == "no link in the show notes" for r in rows)
+
+
+async def test_newsletter_items_read_as_columns(ds):
+    rows = await get_json(ds, "/kb/newsletter_items.json?topic=Business+Voice&since=&until=&query=&_shape=array")
+    assert [r["episode"] for r in rows] == [234, None]
+    first = rows[0]
+    assert list(first)[:5] == ["title", "episode", "date", "highlights", "link"]
+    assert first["highlights"].startswith("Robert Crane 14:40: ") and "business voice" in first["highlights"].lower()
+    assert json.loads(first["item"])["id"] == "episode-234"  # the JSON view is kept

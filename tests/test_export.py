@@ -221,3 +221,31 @@ def test_items_carry_their_facts(corpus_db):
     assert feed_items["microsoft-smb-partner-incentives-for-csp-partners-financial"]["_need_to_know"]["facts"] == \
         incentives["facts"]
     assert "facts" not in feed_items["episode-234"]["_need_to_know"]
+
+
+def test_digest_chart_is_sized_to_what_it_holds(corpus_db):
+    import re
+    def svg(*args):
+        text = export(corpus_db, "--format", "html", *args).stdout
+        return re.search(r"<svg.*?</svg>", text, re.S).group()
+    one = svg("--topic", "Business Voice")
+    many = svg()
+    height = lambda chart: float(re.search(r'height="([\d.]+)"', chart).group(1))  # noqa: E731
+    rows = lambda chart: len(re.findall(r"<rect ", chart))  # noqa: E731
+    assert height(one) < 120 < height(many)  # no room kept for rows it does not have
+    assert "Passages on each topic, per item (darker: more)" in one  # a caption
+    # labels whole: every topic's name and every item's title, none cut with an ellipsis
+    assert "…" not in many and ">Business Voice<" in one
+    assert "1: Episode 234" in one and "2: Microsoft SMB Partner Incentives for CSP Partners (Financial Incentives)" in one
+    assert rows(many) > rows(one)
+
+
+def test_highlights_are_passages_before_link_lists(corpus_db):
+    data = json.loads(export(corpus_db, "--format", "json", "--topic", "MFA", "--highlights", "1").stdout)
+    e220 = next(i for i in data["items"] if i["id"] == "episode-220")
+    [highlight] = e220["highlights"]
+    with sqlite3.connect(corpus_db) as conn:
+        kinds = dict(conn.execute("select kind, count(*) from chunks where document_id = 'episode-220' and topics like "
+                                  "'%\"MFA\"%' group by kind"))
+        kind = conn.execute("select kind from chunks where id = ?", (highlight["chunk_id"],)).fetchone()[0]
+    assert "resources" in kinds and kind == "show_notes"  # the Resources list names MFA too, but reads as labels

@@ -34,7 +34,7 @@ def test_bullet_label_with_a_sentence():
                      "plans sold to new customers[2]. It is paid monthly.")
     assert (fact.subject, fact.value, fact.unit, fact.qualifier, fact.figure) == (
         "Calling Plan Accelerator", 8, "%", "about", "~8%")
-    assert fact.sentence == "Partners earn an additional ~8% on calling plans sold to new customers[2]."
+    assert fact.sentence == "Partners earn an additional ~8% on calling plans sold to new customers."  # the [2] is a reference, taken out at ingest
 
 
 def test_bullet_label_dash_figure():

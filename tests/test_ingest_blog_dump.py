@@ -1,5 +1,7 @@
 """The plain-text blog dump parser: the bundled corpus, other dumps in its style, and bad input."""
+import json
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -8,6 +10,9 @@ import ingest.sources
 from ingest.errors import IngestError
 from ingest.model import parse_timestamp
 from ingest.otter import turn_header
+from kb.build import build_kb
+
+from conftest import TOPICS
 
 CORPUS = Path(__file__).parent.parent / "corpus"
 
@@ -281,3 +286,23 @@ def test_folder_skips_files_that_are_not_sources(tmp_path):
     (folder / ".hidden.txt").write_text("")
     docs = ingest.sources.load_sources([folder])
     assert [d.id for d in docs] == ["episode-9"]
+
+
+def test_reference_numbers_leave_the_text_and_stay_as_references(tmp_path):
+    # write-ups pasted from a word processor glue their footnote numbers to the words: "(GDAP).4"
+    dump = tmp_path / "dump.txt"
+    dump.write_text("Partner Security Notes\n\nbp1\n\n"
+                    "Partners must move to Granular Delegated Admin Privileges (GDAP).4 The change is due this year "
+                    "for every customer tenant.3,5 Keep the score above 70 of 100.5 at all times and check it weekly.\n\n"
+                    "  • Enable MFA: every admin needs it[1][2] before the review.\n\n"
+                    "References\n\n1. First source\n\n2. Second source\n", encoding="utf-8")
+    [doc] = ingest.sources.load_sources([dump])
+    section, bullet = [s for s in doc.segments if s.kind in ("section", "bullet")]
+    assert section.text.startswith("Partners must move to Granular Delegated Admin Privileges (GDAP). The change")
+    assert "tenant. Keep" in section.text and "100.5" in section.text  # a number after a digit may be a decimal
+    assert (section.cites, bullet.cites) == ([4, 3, 5], [1, 2])
+    assert bullet.text == "Enable MFA: every admin needs it before the review."
+    db = tmp_path / "kb.db"
+    build_kb([dump], db, TOPICS)
+    cites = [json.loads(c) for (c,) in sqlite3.connect(db).execute("select cites from chunks where cites is not null")]
+    assert cites == [[4, 3, 5, 1, 2]]

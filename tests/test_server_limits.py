@@ -95,7 +95,9 @@ def test_long_queries_are_refused_in_process_too(corpus_db):
         assert str(exc.value) == TOO_LONG
 
 
-def test_spelling_correction_has_a_budget(corpus_db):
+def test_spelling_correction_has_a_budget(corpus_db, monkeypatch):
+    import kb.query
+    monkeypatch.setattr(kb.query, "CORRECTION_SECONDS", 60.0)  # the count alone bounds it here
     kb = Searcher(corpus_db)
     typos = "resourse libary tenent polcy acount pasword devise secuirty"
     fixed = kb.corrected(typos).split()
@@ -131,3 +133,9 @@ async def test_a_rebuilt_kb_db_is_served_whole(tmp_path):
         rows = conn.execute("select count(*) from chunks").fetchone()[0]
     assert after == rows != before
     assert 0 < found["total"] <= after
+
+
+def test_spelling_correction_stops_at_its_time_budget(corpus_db, monkeypatch):
+    import kb.query
+    monkeypatch.setattr(kb.query, "CORRECTION_SECONDS", 0.0)  # no time at all: the words stay as typed
+    assert Searcher(corpus_db).interpreter.correction.corrected["resourse libary"] == "resourse libary"

@@ -13,8 +13,9 @@ from ingest.urls import is_web_url
 from .json_feed import feed_title, link_html
 from .selection import Export, ExportOptions
 
-CELL_W, CELL_H, LABEL_W, HEADER_H = 30, 20, 230, 140
-LABEL_CHARS = 30
+CELL_W, CELL_H, HEADER_H, CAPTION_H, LEGEND_H = 30, 20, 20, 18, 15
+CHAR_W = 6.2  # the width of an average character at font-size 11: labels get the room they need
+CAPTION = "Passages on each topic, per item (darker: more)"
 
 
 def topic_groups(items: list[dict], options: ExportOptions) -> list[tuple[str, list[dict]]]:
@@ -34,36 +35,41 @@ def highlights_on(i: dict, topic: str) -> list[dict]:
 
 
 def chart_svg(chart: dict) -> str:
-    """Heat map: one row per topic, one column per item, darker for more passages."""
+    """Heat map, sized to what it holds: one row per topic (its whole name), one column per item
+    (numbered; the legend under it names each), darker for more passages, and a caption."""
     columns, rows = chart["columns"], chart["rows"]
     if not columns or not rows:
         return ""
     top = max((n for row in rows for n in row[1:]), default=0) or 1
-    width = LABEL_W + CELL_W * len(columns) + 150  # room for the last slanted label
-    height = HEADER_H + CELL_H * len(rows) + 4
+    label_w = 12 + CHAR_W * max(len(topic) for topic, *_ in rows)
+    grid_w, grid_top = CELL_W * len(columns), CAPTION_H + HEADER_H
+    legend_top = grid_top + CELL_H * len(rows) + 10
+    width = max(label_w + grid_w, 24 + CHAR_W * max(len(legend_line(n, c)) for n, c in enumerate(columns, 1))) + 8
+    height = legend_top + LEGEND_H * len(columns) + 4
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11" role="img">',
-           "<title>Passages per topic per episode</title>"]
-    for x, label in enumerate(columns):  # column labels slanted so long titles do not collide
-        cx, cy = LABEL_W + CELL_W * x + CELL_W // 2, HEADER_H - 6
-        out.append(f'<text x="{cx}" y="{cy}" transform="rotate(-40 {cx} {cy})">{html.escape(clip(label))}</text>')
+           f"<title>{CAPTION}</title>", f'<text x="0" y="13" font-size="12" font-weight="bold">{CAPTION}</text>']
+    for x in range(len(columns)):  # numbered columns: the legend names the items whole
+        out.append(f'<text x="{label_w + CELL_W * x + CELL_W // 2 - 1}" y="{grid_top - 5}" text-anchor="middle">{x + 1}</text>')
     for y, (topic, *counts) in enumerate(rows):
-        ty = HEADER_H + CELL_H * y
-        out.append(f'<text x="{LABEL_W - 6}" y="{ty + 14}" text-anchor="end">{html.escape(clip(topic))}</text>')
+        ty = grid_top + CELL_H * y
+        out.append(f'<text x="{label_w - 6}" y="{ty + 14}" text-anchor="end">{html.escape(topic)}</text>')
         for x, n in enumerate(counts):
             shade = 245 - int(170 * n / top)
             fill = f"rgb({shade},{shade + 5 if shade < 250 else 250},255)" if n else "#f4f4f4"
-            out.append(f'<rect x="{LABEL_W + CELL_W * x}" y="{ty}" width="{CELL_W - 2}" height="{CELL_H - 2}" '
+            out.append(f'<rect x="{label_w + CELL_W * x}" y="{ty}" width="{CELL_W - 2}" height="{CELL_H - 2}" '
                        f'fill="{fill}"/>')
             if n:
-                out.append(f'<text x="{LABEL_W + CELL_W * x + CELL_W // 2 - 1}" y="{ty + 14}" '
+                out.append(f'<text x="{label_w + CELL_W * x + CELL_W // 2 - 1}" y="{ty + 14}" '
                            f'text-anchor="middle">{n}</text>')
+    for n, label in enumerate(columns, 1):
+        out.append(f'<text x="0" y="{legend_top + LEGEND_H * n - 3}">{html.escape(legend_line(n, label))}</text>')
     out.append("</svg>")
     return "".join(out)
 
 
-def clip(label: str) -> str:
-    return label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1] + "…"
+def legend_line(n: int, label: str) -> str:
+    return f"{n}: {label}"
 
 
 def item_label(i: dict) -> str:

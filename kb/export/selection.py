@@ -27,6 +27,7 @@ from ..topics import matched_topics
 
 # The chunks an item's notes and highlights come from (not boilerplate).
 PASSAGE_KINDS = ("show_notes", "transcript", "section", "bullet", "table", "resources", "references")
+LIST_KINDS = ("resources", "references")  # highlights only where a document has no passage to show
 SUMMARY_CHARS = 280
 
 
@@ -119,7 +120,8 @@ def wanted(doc: sqlite3.Row, options: ExportOptions, topic_names: tuple[str, ...
 def best_chunks(chunks: list[sqlite3.Row], topic_names: tuple[str, ...], query_scores: np.ndarray | None,
                 n: int) -> list[sqlite3.Row]:
     """The n best passages: by query score; else those on the chosen topics, most topics first;
-    else those touching most topics (a rough 'most to say' measure). Kept in running order."""
+    else those touching most topics (a rough 'most to say' measure). Passages come before lists
+    (Resources, references), which read as a run of link labels. Kept in running order."""
     if query_scores is not None:
         scored = [(float(query_scores[c["id"]]), c) for c in chunks if query_scores[c["id"]] > 0]
     else:
@@ -127,7 +129,12 @@ def best_chunks(chunks: list[sqlite3.Row], topic_names: tuple[str, ...], query_s
             tags = set(json.loads(c["topics"] or "[]"))
             return len(tags & set(topic_names)) if topic_names else len(tags)
         scored = [(on_topic(c) + c["word_count"] / 10_000, c) for c in chunks]
-        scored = [(s, c) for s, c in scored if s >= 1 or not topic_names]
+        on = [(s, c) for s, c in scored if s >= 1 or not topic_names]
+        if on and all(c["kind"] in LIST_KINDS for _, c in on):  # only a list names the topic: the notes say more
+            on += [(0.0, c) for c in chunks if c["kind"] == "show_notes"][:1]
+        scored = on
+    if any(c["kind"] not in LIST_KINDS for _, c in scored):
+        scored = [(sc, c) for sc, c in scored if c["kind"] not in LIST_KINDS]
     best = sorted(scored, key=lambda sc: (-sc[0], sc[1]["ordinal"]))[:n]
     return sorted((c for _, c in best), key=lambda c: c["ordinal"])
 
