@@ -116,6 +116,18 @@ class Reader:
                 timed.setdefault(chunk_id, []).append((word, start))
         return timed
 
+    def full_text_scores(self, words: list[str], size: int, limit: int = 1000) -> np.ndarray:
+        """Chunks holding all these words, scored by the full-text index's BM25 (a higher score is
+        better): for queries of stop words only, which the TF-IDF index leaves out."""
+        scores = np.zeros(size, dtype=np.float32)
+        match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
+        rows = self.conn.execute("select rowid, -bm25(chunks_fts) from chunks_fts where chunks_fts match ? "
+                                 "order by rank limit ?", (match, limit)).fetchall()
+        if rows:
+            ids, found = zip(*rows)
+            scores[np.array(ids, dtype=np.int64)] = np.maximum(np.array(found, dtype=np.float32), 1e-6)
+        return scores
+
     def keywords(self, chunk_id: int) -> list[tuple[str, float]]:
         return [tuple(r) for r in self.conn.execute(
             "select term, weight from chunk_keywords where chunk_id = ? order by rank", (chunk_id,))]

@@ -8,6 +8,7 @@ expanded with) and scores at least MATCH_SHARE of the best score: what is left s
 noise for the query; it is counted as "weaker" and listed only when asked for."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -85,6 +86,9 @@ class Searcher:
 
     def score(self, analysis: Analysis, deadline: Deadline | None = None) -> np.ndarray:
         deadline = deadline or Deadline(None)
+        if not analysis.terms:  # only stop words ("the", "they have"): rank by the words anyway
+            words = re.findall(r"[^\W_]+", analysis.text)
+            return self.reader.full_text_scores(words, self.size) * self.weights if words else np.zeros(self.size)
         found = self.reader.found(analysis.boosts)
         deadline.check()
         scores = ranking.fused(ranking.cosine(self.size, found, analysis.terms, analysis.boosts),
@@ -95,7 +99,10 @@ class Searcher:
         return scores
 
     def concepts_held(self, analysis: Analysis) -> np.ndarray:
-        """For each chunk, how many of the query's concepts it holds whole."""
+        """For each chunk, how many of the query's concepts it holds whole (a query of stop words
+        only: whether the full-text index found all its words there)."""
+        if not analysis.terms:
+            return (self.score(analysis) > 0).astype(np.int32)
         found = self.reader.read_postings(t for concept in analysis.concepts for t in concept)
         held = np.zeros(self.size, dtype=np.int32)
         for concept in analysis.concepts:

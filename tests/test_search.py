@@ -159,3 +159,20 @@ def test_top_ids_are_the_best_scores_ties_by_id(values, k):
     scores = np.array(values, dtype=np.float32)
     expected = sorted(np.flatnonzero(scores > 0).tolist(), key=lambda i: (-scores[i], i))[:k]
     assert top_ids(scores, k) == expected
+
+
+def test_the_library_api(corpus_db):
+    import kb
+    searcher = kb.open(str(corpus_db))
+    hits = searcher.search("calling plans", limit=3, topic="Business Voice", kind="transcript")
+    assert hits and all(h["kind"] == "transcript" and "Business Voice" in h["topics"] for h in hits)
+    assert set(hits[0]) >= {"chunk_id", "document_id", "title", "speaker", "start", "time", "url", "snippet", "text"}
+    assert searcher.related(hits[0]["chunk_id"])[0]["chunk_id"] != hits[0]["chunk_id"]
+    assert kb.open(corpus_db) is searcher  # one searcher per file version
+
+
+def test_a_query_of_stop_words_only_is_answered(corpus_db):
+    for query in ("the", "they have"):
+        results = search(corpus_db, query, limit=5)
+        assert results, query
+        assert all(all(w in r["text"].lower().split() or w in r["text"].lower() for w in query.split()) for r in results)
