@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 
 from .encoding import CONTROL
 from .errors import IngestWarning, TranscriptParseError
+from .identity import name_numbers, title_numbers
 from .model import Document, Segment, Word, episode_id, slugify
 from .otter import looks_like_name
 from .urls import name_of
@@ -17,7 +18,6 @@ from .urls import name_of
 CUE_TIME = re.compile(r"^(?:(?P<h>\d{1,5}):)?(?P<m>\d{1,4}):(?P<s>\d{2})(?:[.,](?P<ms>\d{1,3}))?$")
 TURN_WORDS = 200  # consecutive cues of one speaker join into a turn up to this size (chunks hold 250)
 TURN_GAP_SECONDS = 5.0  # a longer silence between two cues of one speaker starts a new turn
-EPISODE_IN_NAME = re.compile(r"(?<![a-z])(?:episode|ep|e)[\s._-]*#?0*(\d{1,5})(?!\d)", re.I)
 
 
 @dataclass
@@ -83,31 +83,27 @@ def continues(turn: Segment, cue: Cue) -> bool:
 def episode_from_name(path: str) -> int | None:
     """'234.vtt', 'episode-234.srt', 'NTK_E234.json', 'need-to-know-234-transcript.vtt' -> 234.
     A name with several numbers and no 'episode'/'ep' before one of them names no episode."""
-    stem = name_of(path).rsplit(".", 1)[0]
-    found = EPISODE_IN_NAME.search(stem)
-    if found:
-        return int(found.group(1))
-    numbers = [t for t in re.split(r"[^A-Za-z0-9]+", stem) if t.isdigit() and len(t) <= 5]
-    if len(numbers) == 1 and not 1900 <= int(numbers[0]) <= 2100:  # a year is not an episode
-        return int(numbers[0])
-    return None
+    return name_numbers(path)[1]
 
 
 def transcript_document(path: str, turns: list[Segment], title: str | None = None) -> Document:
-    """A transcript file as a document: an episode when its name (or title) carries the number."""
+    """A transcript file as a document: an episode when its name (or title) carries the number;
+    its duration is where its last turn ends."""
     if not turns:
         raise TranscriptParseError("transcript has no text", path, 1)
-    episode = episode_from_name(path)
+    season, episode = name_numbers(path)
     if episode is None and title:
-        found = EPISODE_IN_NAME.search(title)
-        episode = int(found.group(1)) if found else None
+        season, episode = title_numbers(title)
     stem = name_of(path).rsplit(".", 1)[0]
     if episode is not None:
         doc_id, default_title = episode_id(episode), f"Episode {episode} transcript"
     else:
         doc_id, default_title = slugify(stem), f"{re.sub(r'[_-]+', ' ', stem).strip() or 'Untitled'} (transcript)"
     doc = Document(doc_id, "episode", title or default_title, path, episode=episode, line=turns[0].line)
+    doc.season = season
     doc.segments = turns
+    ends = [t for s in turns for t in (s.end, s.start) if t is not None]
+    doc.duration_seconds = round(max(ends)) if ends else None
     return doc
 
 

@@ -35,19 +35,24 @@ class BuildSummary:
     topics: int
     resources: int
     seconds: float
+    skipped: int = 0  # source files that could not be read (each named in a warning)
 
     def __str__(self) -> str:
+        skipped = f", {self.skipped} file{'s' if self.skipped != 1 else ''} skipped" if self.skipped else ""
         return (f"{self.documents} documents ({self.episodes} episodes), {self.chunks} chunks, "
-                f"{self.resources} resources, {self.topics} topics in {self.seconds:.1f}s")
+                f"{self.resources} resources, {self.topics} topics{skipped} in {self.seconds:.1f}s")
 
 
 def build_kb(sources: list[str | Path], db_path: str | Path, topics_path: str | Path,
-             progress: Progress | None = None) -> BuildSummary:
-    """Build kb.db from sources; the old kb.db is replaced only when every step succeeded."""
+             progress: Progress | None = None, strict: bool = False) -> BuildSummary:
+    """Build kb.db from sources; the old kb.db is replaced only when every step succeeded. A source
+    file that cannot be read is skipped with a warning (counted in the summary), unless `strict`."""
     began = time.perf_counter()
     say = progress or (lambda message: None)
     taxonomy = load_taxonomy(topics_path)
-    documents = load_sources(sources, on_file=lambda path: say(f"Reading {path}"), transcribe=transcriber(say))
+    skipped: list[IngestError] = []
+    documents = load_sources(sources, on_file=lambda path: say(f"Reading {path}"), transcribe=transcriber(say),
+                             strict=strict, on_skip=skipped.append)
     mark_repeated_boilerplate(documents)
     say(f"Chunking {len(documents)} documents")
     chunks = chunk_documents(documents)
@@ -68,7 +73,7 @@ def build_kb(sources: list[str | Path], db_path: str | Path, topics_path: str | 
     return BuildSummary(
         documents=len(documents), episodes=sum(d.kind == "episode" for d in documents),
         chunks=len(chunks), topics=len(taxonomy), resources=sum(len(d.resources) for d in documents),
-        seconds=time.perf_counter() - began,
+        seconds=time.perf_counter() - began, skipped=len(skipped),
     )
 
 
