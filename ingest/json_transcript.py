@@ -7,7 +7,8 @@ import re
 
 from .errors import TranscriptParseError
 from .model import Document, LineIndex, Word
-from .transcript import Cue, check_times, join_cues, parse_cue_time, transcript_document
+from .cues import parse_cue_time
+from .transcript import Cue, check_times, join_cues, transcript_document
 
 name = "json-transcript"
 role = "transcript"

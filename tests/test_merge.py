@@ -66,6 +66,7 @@ def test_transcript_chunks_have_speakers_and_exact_starts(mixed_db):
         ("episode-302", "Brenton Johnson", 9.9, "00:09"),
         ("episode-302", "Robert Crane", 3725.5, "1:02:05"),
         ("episode-303", "Robert Crane", 1.0, "00:01"),
+        ("episode-303", None, 4.0, "00:04"),
         ("episode-303", "Jane Citizen", 8.5, "00:08"),
         ("episode-303", "Robert Crane", 4530.25, "1:15:30"),
     ]
