@@ -18,7 +18,8 @@ from .errors import IngestWarning, TranscriptParseError
 
 FULL_WIDTH = str.maketrans("０１２３４５６７８９：，．。", "0123456789:,..")
 STAMP = r"-?\d{1,5}(?::\d{1,2}){0,2}(?:[.,]\d{1,3}|:\d{3})?"
-TIMING = re.compile(rf"^\s*(?P<start>{STAMP})\s*-->\s*(?P<end>{STAMP})(?P<settings>(?:\s.*|[A-Za-z].*)?)$")
+# Settings follow the end time after a space, or glued to it ('00:01.000line:40%') after full milliseconds.
+TIMING = re.compile(rf"^\s*(?P<start>{STAMP})\s*-->\s*(?P<end>{STAMP})(?P<settings>\s.*|(?<=[.,]\d\d\d)[A-Za-z].*)?$")
 TIMING_ATTEMPT = re.compile(r"^\s*-?\d.*-->")  # a line that means to be a cue time
 FIELDS = re.compile(r"(?P<sign>-?)(?P<clock>\d{1,5}(?::\d{1,2}){0,2})(?:(?P<sep>[.,:])(?P<ms>\d{1,3}))?")
 STANDARD = re.compile(r"(?:\d{2,5}:)?\d{2}:\d{2}[.,]\d{3}")
@@ -110,9 +111,10 @@ def timed_blocks(text: str, path: str) -> list[TimedBlock]:
         timed = [(k, times) for k, (n, line) in enumerate(block)
                  if "-->" in line and (times := timing_of(line, n, path, notes)) is not None]
         if not timed:
-            first = block[0][1].strip()
-            if cues and not skipping and not BLOCK_KEYWORD.match(first) and not (len(block) == 1 and INDEX.match(first)):
-                notes.note("orphan", block[0][0], first)
+            if INDEX.match(block[0][1].strip()):
+                block = block[1:]  # a cue number whose time line is missing
+            if block and cues and not skipping and not BLOCK_KEYWORD.match(block[0][1].strip()):
+                notes.note("orphan", block[0][0], block[0][1].strip())
                 cues[-1].lines += [line for _, line in block]
             continue
         for k, (at, (start, end)) in enumerate(timed):
@@ -156,7 +158,7 @@ def timing_of(line: str, n: int, path: str, notes: Leniency) -> tuple[float | No
         return None
     if times[0].seconds is None or times[1].seconds is None:
         return None, 0.0  # before 0:00: the caller skips the cue
-    if not (times[0].standard and times[1].standard):
+    if not (times[0].standard and times[1].standard) or line.translate(FULL_WIDTH) != line:
         notes.note("time", n, line.strip())
     return times[0].seconds, times[1].seconds
 

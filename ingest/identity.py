@@ -104,14 +104,14 @@ class Show:
     """What is known of one show in a build: its name, sites and file naming."""
 
     key: str
-    name: str
+    name: str | None
     sites: set[str] = field(default_factory=set)
     prefixes: set[str] = field(default_factory=set)
 
     def named_by(self, path: str) -> bool:
         """Whether a file name carries this show's naming: its name, initials or file prefix."""
         stem = squashed(name_of(path).rsplit(".", 1)[0])
-        words = self.key.split()
+        words = (show_key(self.name) or "").split()
         whole = "".join(words)
         initials = "".join(w[0] for w in words)
         prefix = name_prefix(path)
@@ -123,48 +123,58 @@ def site_of(url: str | None) -> str | None:
     return normal_url(url).split("/", 1)[0] if is_web_url(url) else None
 
 
+def feed_of(doc: Document) -> str:
+    """A feed's identity: its channel link, else its show's name, else the file it was read from.
+    Two feeds are one show only when this is the same (a feed given twice, or two copies of it)."""
+    if is_web_url(doc.show_url):
+        return "feed:" + normal_url(doc.show_url)
+    return "feed:" + (show_key(doc.show) or doc.source)
+
+
 def known_shows(documents: list[Document]) -> dict[str, Show]:
-    """The shows the named documents belong to, by key, with their sites and file prefixes."""
+    """The shows of the build's feeds, by identity, with their sites (the channel link's host, the
+    items' hosts) and the prefixes of the files their items link ('ntk' of 'ntk301.mp3')."""
     shows: dict[str, Show] = {}
-    for doc in sorted(documents, key=lambda d: (d.role != "feed", d.source, d.line or 0)):
-        key = show_key(doc.show)
-        if key is None:
-            continue
-        show = shows.setdefault(key, Show(key, doc.show))
-        show.sites |= {s for s in (site_of(doc.show_url),) if s}
-        if doc.role == "feed":
-            show.sites |= {s for s in (site_of(doc.url),) if s}
-            show.prefixes |= {p for u in (doc.audio_url, *doc.transcript_urls) if u
-                              and (p := name_prefix(u)) not in GENERIC_PREFIXES}
+    for doc in sorted((d for d in documents if d.role == "feed"), key=lambda d: (d.source, d.line or 0)):
+        show = shows.setdefault(feed_of(doc), Show(feed_of(doc), doc.show))
+        show.sites |= {s for s in (site_of(doc.show_url), site_of(doc.url)) if s}
+        show.prefixes |= {p for u in (doc.audio_url, *doc.transcript_urls) if u
+                          and (p := name_prefix(u)) not in GENERIC_PREFIXES}
     return shows
 
 
-def resolve_shows(documents: list[Document], shows: dict[str, Show]) -> None:
-    """Give a show to documents that name none: a page or post by its site, a transcript or audio
-    file by a name in the show's own naming. Only when exactly one show fits."""
-    for doc in documents:
-        if doc.show is not None:
-            continue
-        if doc.role in ("transcript", "audio"):
-            fits = [s for s in shows.values() if s.named_by(doc.local_file or doc.source)]
-        else:
-            sites = {s for s in (site_of(doc.url), site_of(doc.listen_url)) if s}
-            fits = [s for s in shows.values() if sites & s.sites]
-        if len(fits) == 1:
-            doc.show = fits[0].name
+def show_of(doc: Document, shows: dict[str, Show]) -> str | None:
+    """The identity of the show a document belongs to, or None when nothing says. A feed item
+    belongs to its feed; a transcript or audio file to the one show whose naming its name carries;
+    a page or post to the one show on its site, else the one of its name ('Need to Know podcast'
+    of 'Need to Know podcast–Episode 234'), else to a show of that name alone. A document matched
+    to a feed's show takes that show's name."""
+    if doc.role == "feed":
+        return feed_of(doc)
+    if doc.role in ("transcript", "audio"):
+        fits = [s for s in shows.values() if s.named_by(doc.local_file or doc.source)]
+    else:
+        sites = {s for s in (site_of(doc.url), site_of(doc.listen_url)) if s}
+        fits = [s for s in shows.values() if sites & s.sites]
+        if not fits and doc.show:
+            fits = [s for s in shows.values() if show_key(s.name) == show_key(doc.show)]
+    if len(fits) == 1:
+        doc.show = fits[0].name or doc.show
+        return fits[0].key
+    return f"name:{show_key(doc.show)}" if show_key(doc.show) and doc.role != "transcript" else None
 
 
-def assign_ids(documents: list[Document]) -> None:
+def assign_ids(documents: list[Document], shows: list[str | None]) -> None:
     """Readable ids that never collide across shows or seasons: 'episode-234' while one show has
     numbered episodes in the build, else '<show>-episode-234'; a season adds 's2-'. Documents
-    without a number keep the slug of their title."""
-    numbered = {show_key(d.show) for d in documents if d.episode is not None and show_key(d.show)}
-    for doc in documents:
+    without a number keep the slug of their title. `shows` holds each document's show identity."""
+    numbered = {show for doc, show in zip(documents, shows) if doc.episode is not None and show}
+    for doc, show in zip(documents, shows):
         if doc.episode is None:
             continue
         base = f"episode-{doc.episode}" if doc.season is None else f"s{doc.season}-episode-{doc.episode}"
-        key = show_key(doc.show)
-        doc.id = f"{slugify(key)}-{base}" if key and len(numbered) > 1 else base
+        prefix = slugify(show_key(doc.show) or "") if show and len(numbered) > 1 else ""
+        doc.id = f"{prefix}-{base}" if prefix and prefix != "untitled" else base
 
 
 def file_stem(url: str) -> str:

@@ -23,7 +23,7 @@ from pathlib import PurePath
 
 from .errors import IngestWarning
 from .html_text import unique_resources
-from .identity import assign_ids, file_stem, known_shows, resolve_shows, show_key
+from .identity import assign_ids, feed_of, file_stem, known_shows, show_key, show_of
 from .model import Document, Segment, slugify
 from .urls import is_web_url, name_of, normal_url
 
@@ -57,9 +57,8 @@ class Identity:
     items: dict = field(default_factory=dict)  # feed -> the item's guid
 
     @classmethod
-    def of(cls, doc: Document) -> Identity:
-        key = show_key(doc.show)
-        return cls(doc.episode, doc.season, frozenset([key] if key else []),
+    def of(cls, doc: Document, show: str | None) -> Identity:
+        return cls(doc.episode, doc.season, frozenset([show] if show else []),
                    {feed_of(doc): doc.guid} if doc.role == "feed" else {})
 
     def fits(self, other: Identity, strong: bool) -> bool:
@@ -77,18 +76,14 @@ class Identity:
                         self.shows | other.shows, {**other.items, **self.items})
 
 
-def feed_of(doc: Document) -> str:
-    """A feed's identity: its channel link, else its show's name, else the file it was read from."""
-    return normal_url(doc.show_url) if is_web_url(doc.show_url) else show_key(doc.show) or doc.source
-
-
 def merge_documents(documents: list[Document]) -> list[Document]:
     """Documents that describe the same episode or post, merged, with their final ids; ordered by
     the source and line of each one's main source (the page, else the feed item, else the transcript)."""
     docs = sorted(documents, key=sort_key)
-    resolve_shows(docs, known_shows(docs))
+    shows = known_shows(docs)
+    show_ids = [show_of(d, shows) for d in docs]
     parent = list(range(len(docs)))
-    identity = [Identity.of(d) for d in docs]
+    identity = [Identity.of(d, show) for d, show in zip(docs, show_ids)]
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -98,7 +93,7 @@ def merge_documents(documents: list[Document]) -> list[Document]:
 
     for strong in (True, False):  # strong evidence first, so a weak match cannot block it
         holders: dict[tuple, list[int]] = defaultdict(list)
-        for i, key in match_keys(docs, strong):
+        for i, key in match_keys(docs, show_ids, strong):
             holders[key].append(i)
         for found in holders.values():
             pairs = [(j, i) for n, i in enumerate(found) for j in found[:n]] if len(found) <= MAX_SHARING else []
@@ -110,19 +105,21 @@ def merge_documents(documents: list[Document]) -> list[Document]:
     groups: dict[int, list[Document]] = {}
     for i, doc in enumerate(docs):
         groups.setdefault(root(i), []).append(doc)
-    merged = sorted((merge_group(group) for group in groups.values()), key=sort_key)
-    warn_unattached(merged)
-    assign_ids(merged)
-    return merged
+    merged = sorted(((merge_group(group), min(identity[i].shows, default=None)) for i, group in groups.items()),
+                    key=lambda pair: sort_key(pair[0]))
+    documents = [doc for doc, _ in merged]
+    warn_unattached(documents)
+    assign_ids(documents, [show for _, show in merged])
+    return documents
 
 
-def match_keys(docs: list[Document], strong: bool) -> list[tuple[int, tuple]]:
+def match_keys(docs: list[Document], shows: list[str | None], strong: bool) -> list[tuple[int, tuple]]:
     """(document index, key) pairs: documents that share a key describe one episode or post. A key
     that several documents of one source share (every item's <link> is the channel's home page,
     'Episode 1 Part 1' and 'Part 2') identifies none of them."""
     names, stems = feed_file_names(docs)
     pairs = [(i, key) for i, doc in enumerate(docs)
-             for key in (strong_keys(doc, names, stems) if strong else weak_keys(doc))]
+             for key in (strong_keys(doc, names, stems) if strong else weak_keys(doc, shows[i]))]
     per_source = Counter((docs[i].source, key) for i, key in pairs)
     return [(i, key) for i, key in pairs if per_source[(docs[i].source, key)] == 1]
 
@@ -163,8 +160,7 @@ def own_stems(doc: Document) -> set[str]:
     return {s for u in (doc.audio_url, *doc.transcript_urls) if u and len(s := file_stem(u)) >= MIN_STEM}
 
 
-def weak_keys(doc: Document) -> list[tuple]:
-    show = show_key(doc.show)
+def weak_keys(doc: Document, show: str | None) -> list[tuple]:
     keys: list[tuple] = []
     if doc.episode is not None and show:
         keys.append(("episode", show, doc.season, doc.episode))

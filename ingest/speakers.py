@@ -57,7 +57,7 @@ def split_dialogue(lines: list[str]) -> list[str]:
     """The cue's lines joined into pieces: a line that starts with a dash or a label starts a new one."""
     pieces: list[str] = []
     for line in (ln.strip() for ln in lines):
-        if not line:
+        if not line or re.fullmatch(r"[-–—>\s]*", line):  # '-->' as cue text, a lone dash: no words
             continue
         if pieces and not DASH.match(line) and not LABEL.match(line):
             pieces[-1] = f"{pieces[-1]} {line}"

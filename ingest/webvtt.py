@@ -16,6 +16,7 @@ encoding_fallback = "cp1252"
 SIGNATURE = re.compile(r"^\ufeff?WEBVTT(?:[ \t].*)?$")
 VOICE = re.compile(r"<v(?:\.[\w.-]+)*(?:\s+([^>]*))?>", re.I)
 HOLD_SECONDS = 0.05  # YouTube's rolling captions hold the last line for 10 ms between cues
+ROLLING_REPEATS = 1  # cues that start with the line the cue before ended on: rolling captions
 
 
 def sniff(path: str, text: str) -> bool:
@@ -57,16 +58,18 @@ def voices(cue_text: str) -> list[tuple[str | None, str]]:
 
 
 def unrolled(blocks: list[TimedBlock]) -> list[TimedBlock]:
-    """Rolling captions (YouTube, yt-dlp) read once: a cue that starts with the line the cue before
-    it ended on loses that line when more follows it, and a 10 ms 'hold' cue repeating it is dropped."""
+    """Rolling captions (YouTube, yt-dlp) read once. In them each cue starts with the line the cue
+    before it ended on, and 'hold' cues repeat it: in a file where cues keep doing so, a line that
+    repeats the last line of the cue before it is dropped (elsewhere only a 10 ms hold cue is)."""
+    texts = [[plain_text(line) for line in block.lines if plain_text(line)] for block in blocks]
+    repeats = sum(1 for before, now in zip(texts, texts[1:]) if before and len(now) > 1 and now[0] == before[-1])
     out: list[TimedBlock] = []
-    last_line = None
-    for block in blocks:
-        lines = [line for line in block.lines if plain_text(line)]
-        first = plain_text(lines[0]) if lines else None
-        if first is not None and first == last_line and (len(lines) > 1 or block.end - block.start <= HOLD_SECONDS):
-            lines = lines[1:]
-        last_line = plain_text(block.lines[-1]) if block.lines else last_line
-        if lines:
-            out.append(TimedBlock(block.line, block.start, block.end, lines))
+    for n, (block, lines) in enumerate(zip(blocks, texts)):
+        before = texts[n - 1] if n else []
+        markup = [line for line in block.lines if plain_text(line)]
+        if lines and before and lines[0] == before[-1] and (
+                repeats >= ROLLING_REPEATS or block.end - block.start <= HOLD_SECONDS):
+            markup = markup[1:]
+        if markup:
+            out.append(TimedBlock(block.line, block.start, block.end, markup))
     return out
