@@ -29,8 +29,10 @@ EPISODE_NUMBER = re.compile(r"(?:\b" + EPISODE_WORD + r"\s*#?\s*|(?:^|(?<=[\s(\[
 PART_AFTER = re.compile(r"\s*[,:–-]?\s*\(?(?:part|pt\.?|teil|parte|partie)\s*\d", re.I)
 # 'utf-8', 'UTF16', 'windows-1252', 'cp1252', '128k', '720p', 'x264': numbers that are no episode.
 NOT_EPISODE_TOKEN = re.compile(r"(?i)(?<![a-z0-9])(?:(?:utf|ucs|windows|win|cp|iso|latin)[-_ ]?\d+(?:[-_ ]\d+)?"
-                               r"(?:[-_ ]?[lb]e)?|[xh]26[45]|\d+(?:k|kbps|kb|khz|hz|p|fps|bit))(?![a-z0-9])")
+                               r"(?:[-_ ]?[lb]e)?|[xh]26[45]|[mo]365|office ?365|microsoft ?365|win(?:dows)? ?1[01]|mp[34]|"
+                               r"\d+(?:k|kbps|kb|khz|hz|p|fps|bit))(?![a-z0-9])")
 SEASON_AND_EPISODE_NAME = re.compile(r"^(?:.*?[^\d])?0*(\d{1,2})[_x]0*(\d{1,3})$", re.I)  # '1_4.srt', '2x07'
+SHOW_CODE = re.compile(r"^\s*[a-z]{1,8}0*(\d{1,5})(?![\d])", re.I)
 EPISODE_IN_NAME = re.compile(r"(?<![a-z])(?:episode|ep|e)[\s._-]*#?0*(\d{1,5})(?!\d)", re.I)
 TITLE_SHOW = re.compile(r"^(?P<show>[^,;.!?]{2,80}?)\s*[–—|:-]+\s*" + EPISODE_WORD + r"\s*#?\s*\d", re.I)
 
@@ -80,6 +82,9 @@ def name_numbers(path: str) -> tuple[int | None, int | None]:
     if pair and not re.search(r"\d", stem[:pair.start(1)]):
         return int(pair.group(1)), int(pair.group(2))
     numbers = [t for t in re.split(r"[^A-Za-z0-9]+", stem) if t.isdigit() and len(t) <= 5]
+    glued = SHOW_CODE.match(stem)
+    if not numbers and glued:  # 'ntk301', 'koa039', 'TT014': a show's code and the number
+        numbers = [glued.group(1)]
     if len(numbers) == 1 and not 1900 <= int(numbers[0]) <= 2100:  # a year is not an episode
         return None, int(numbers[0])
     return None, None
@@ -132,15 +137,28 @@ def feed_of(doc: Document) -> str:
 
 
 def known_shows(documents: list[Document]) -> dict[str, Show]:
-    """The shows of the build's feeds, by identity, with their sites (the channel link's host, the
-    items' hosts) and the prefixes of the files their items link ('ntk' of 'ntk301.mp3')."""
+    """The shows of the build, by identity: each feed's, with its sites (the channel link's host,
+    the items' hosts) and the prefixes of the files its items link ('ntk' of 'ntk301.mp3'); then
+    each show that pages or posts name and no feed has ('name:need to know')."""
     shows: dict[str, Show] = {}
-    for doc in sorted((d for d in documents if d.role == "feed"), key=lambda d: (d.source, d.line or 0)):
+    ordered = sorted(documents, key=lambda d: (d.source, d.line or 0))
+    for doc in (d for d in ordered if d.role == "feed"):
         show = shows.setdefault(feed_of(doc), Show(feed_of(doc), doc.show))
         show.sites |= {s for s in (site_of(doc.show_url), site_of(doc.url)) if s}
         show.prefixes |= {p for u in (doc.audio_url, *doc.transcript_urls) if u
                           and (p := name_prefix(u)) not in GENERIC_PREFIXES}
+    feeds = list(shows.values())
+    for doc in (d for d in ordered if d.role in ("page", "archive") and show_key(d.show)):
+        if not feed_shows_of(doc, feeds):
+            shows.setdefault(f"name:{show_key(doc.show)}", Show(f"name:{show_key(doc.show)}", doc.show))
     return shows
+
+
+def feed_shows_of(doc: Document, feeds: list[Show]) -> list[Show]:
+    """The feeds' shows a page or post may belong to: those on its site, else those of its name."""
+    sites = {s for s in (site_of(doc.url), site_of(doc.listen_url)) if s}
+    fits = [s for s in feeds if sites & s.sites]
+    return fits or [s for s in feeds if doc.show and show_key(s.name) == show_key(doc.show)]
 
 
 def show_of(doc: Document, shows: dict[str, Show]) -> str | None:
@@ -154,10 +172,7 @@ def show_of(doc: Document, shows: dict[str, Show]) -> str | None:
     if doc.role in ("transcript", "audio"):
         fits = [s for s in shows.values() if s.named_by(doc.local_file or doc.source)]
     else:
-        sites = {s for s in (site_of(doc.url), site_of(doc.listen_url)) if s}
-        fits = [s for s in shows.values() if sites & s.sites]
-        if not fits and doc.show:
-            fits = [s for s in shows.values() if show_key(s.name) == show_key(doc.show)]
+        fits = feed_shows_of(doc, [s for s in shows.values() if s.key.startswith("feed:")])
     if len(fits) == 1:
         doc.show = fits[0].name or doc.show
         return fits[0].key

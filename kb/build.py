@@ -124,12 +124,21 @@ def _analyse_run(run: tuple[int, int]) -> tuple[Counts, list[list[str]]]:
     part = chunks[run[0]:run[1]]
     topic_ids = [assign_topics(f"{c.heading or ''}\n{c.text}", taxonomy) if c.kind != "boilerplate" else []
                  for c in part]
-    return count_terms(terms(indexed_text(c)) for c in part), topic_ids
+    return count_terms(indexed_terms(c) for c in part), topic_ids
 
 
 def indexed_text(chunk: Chunk) -> str:
-    """What TF-IDF sees: the words, with the speaker and heading that give them context."""
+    """What TF-IDF sees of a chunk: the words, with the speaker and section heading that give them
+    context."""
     return "\n".join(part for part in (chunk.speaker, chunk.heading, chunk.text) if part)
+
+
+def indexed_terms(chunk: Chunk) -> list[str]:
+    """The chunk's index terms, and those of its document's title that it lacks, once each: a word
+    only in a title finds its episode, and a title word the chunk already has counts no more."""
+    found = terms(indexed_text(chunk))
+    have = set(found)
+    return found + list(dict.fromkeys(t for t in terms(chunk.title or "") if t not in have))
 
 
 def normalised(text: str) -> str:

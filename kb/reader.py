@@ -116,10 +116,10 @@ class Reader:
     # --- rows -----------------------------------------------------------------------------------
 
     def rows(self, ids: list[int]) -> dict[int, sqlite3.Row]:
-        """Chunks by id, with their document's title and episode."""
+        """Chunks by id, with their document's title, episode, show and season."""
         if not ids:
             return {}
-        sql = f"""select c.*, d.title, d.episode from chunks c join documents d on d.id = c.document_id
+        sql = f"""select c.*, d.title, d.episode, d.show, d.season from chunks c join documents d on d.id = c.document_id
                   where c.id in ({','.join('?' * len(ids))})"""
         return {r["id"]: r for r in self.conn.execute(sql, ids)}
 

@@ -3,14 +3,14 @@ Bump SCHEMA_VERSION when a table changes, so that a reader refuses a kb.db built
 version with a message to rebuild, instead of failing on a missing column."""
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TABLES = {
     "documents": dict(columns={
         "id": str, "kind": str, "title": str, "episode": int, "published": str, "year": int,
         "url": str, "audio_url": str, "source": str, "line": int, "content_hash": str,
         "description": str, "topics": str, "chunk_count": int, "resource_count": int,
         "listen_url": str, "audio_type": str, "duration_seconds": int, "tags": str, "transcript_url": str,
-        "format": str, "sources": str,
+        "format": str, "sources": str, "show": str, "season": int, "episode_type": str, "guid": str,
     }, pk="id"),
     "chunks": dict(columns={
         "id": int, "document_id": str, "kind": str, "ordinal": int, "heading": str, "speaker": str,
@@ -38,5 +38,5 @@ TABLES = {
 INDEXES = [
     ("chunks", ["document_id"]), ("chunks", ["kind"]), ("chunks", ["speaker"]),
     ("resources", ["document_id"]), ("chunk_topics", ["topic_id"]), ("terms", ["term"]),
-    ("words", ["chunk_id"]), ("documents", ["episode"]),
+    ("words", ["chunk_id"]), ("documents", ["episode"]), ("documents", ["show", "season", "episode"]),
 ]

@@ -104,6 +104,7 @@ def document_rows(documents: list[Document], doc_info: dict[str, dict], names: d
             "tags": json.dumps(doc.tags, ensure_ascii=False),
             "transcript_url": doc.transcript_urls[0] if doc.transcript_urls else None,
             "format": doc.format, "sources": json.dumps(doc.sources or [doc.source], ensure_ascii=False),
+            "show": doc.show, "season": doc.season, "episode_type": doc.episode_type, "guid": doc.guid,
         }
 
 

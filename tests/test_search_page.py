@@ -108,7 +108,12 @@ async def test_json_results_and_facets(ds):
     top = data["results"][0]
     assert (top["episode"], top["speaker"], top["time"], top["start_estimated"], top["url"]) == (
         234, "Robert Crane", "08:49", False, EPISODE_234)
-    assert set(data["facets"]) == {"topic", "kind", "document", "speaker", "year"}
+    assert set(data["facets"]) == {"topic", "kind", "document", "speaker", "year", "show", "season"}
+    _, everything = await all_results(ds, "q=F1+license+price+per+user")
+    episodes = sum(r["show"] == "Need to Know podcast" for r in everything)
+    assert 0 < episodes < len(everything) and top["show"] == "Need to Know podcast"  # the write-ups have no show
+    assert [(f["value"], f["count"]) for f in data["facets"]["show"]] == [("Need to Know podcast", episodes)]
+    assert data["facets"]["season"] == []  # the show has no seasons
     documents = {f["value"]: f for f in data["facets"]["document"]}
     assert documents["episode-234"]["label"] == "Episode 234: Need to Know podcast–Episode 234"
 

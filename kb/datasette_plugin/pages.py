@@ -18,7 +18,7 @@ SEARCH_PATH = "/-/kb-search"
 PAGE_SIZE = 20
 RELATED_SIZE = 10
 FACET_TITLES = {"topic": "topic", "kind": "kind", "document": "episode or write-up", "speaker": "speaker",
-                "year": "year"}
+                "year": "year", "show": "show", "season": "season"}
 
 
 @dataclass(frozen=True)
