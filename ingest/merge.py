@@ -1,14 +1,15 @@
 """One document per episode or post, however many sources describe it, and never one of two shows.
 
-Sources are matched by what identifies an episode (ingest/identity.py says which show each belongs
-to). Strong evidence: the same feed item (a feed's identity and the item's guid, so a feed given
-twice is read once), a URL that names one episode (its page, listen-at, transcript or audio link;
-not one that several items of one source share, such as the channel's home page), a transcript
-file named in the feed's <podcast:transcript> or named like the item's own files ('ntk301.vtt'
-beside the enclosure 'ntk301.mp3'), and an audio file with a transcript file of the same name in
-the same folder ('talk.mp3', 'talk.vtt'). Weaker evidence, used only within one show: the season
-and episode number, and an article's title. Two items of one feed, two different numbers or
-seasons, and (on weak evidence) two shows are never merged.
+Every item of every feed is a document of its own (known in its feed by its guid, else its
+enclosure URL, else its link); other sources are merged into it, or with one another, by what
+identifies an episode (ingest/identity.py says which show each belongs to). Strong evidence: a URL
+that names one episode (its page, listen-at, transcript or audio link; not one that several items
+of one source share, such as the channel's home page), a transcript file named in the feed's
+<podcast:transcript> or named like the item's own files ('ntk301.vtt' beside the enclosure
+'ntk301.mp3'), and an audio file with a transcript file of the same name in the same folder
+('talk.mp3', 'talk.vtt'). Weaker evidence, used only within one show: the season and episode
+number, and an article's title. Two feed items, two different numbers or seasons, and (on weak
+evidence) two shows are never merged.
 
 Each field is then taken from the source whose role (ingest/formats.py) knows it best: the page
 for titles and show notes, the feed for dates, audio, durations and the show, a transcript file
@@ -18,12 +19,12 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from .errors import IngestWarning
 from .html_text import unique_resources
-from .identity import assign_ids, feed_of, file_stem, known_shows, show_key, show_of
+from .identity import assign_ids, file_stem, known_shows, show_key, show_of
 from .model import Document, Segment, slugify
 from .urls import is_web_url, name_of, normal_url
 
@@ -54,26 +55,25 @@ class Identity:
     episode: int | None
     season: int | None
     shows: frozenset
-    items: dict = field(default_factory=dict)  # feed -> the item's guid
+    item: bool = False  # it holds a feed item
 
     @classmethod
     def of(cls, doc: Document, show: str | None) -> Identity:
-        return cls(doc.episode, doc.season, frozenset([show] if show else []),
-                   {feed_of(doc): doc.guid} if doc.role == "feed" else {})
+        return cls(doc.episode, doc.season, frozenset([show] if show else []), doc.role == "feed")
 
     def fits(self, other: Identity, strong: bool) -> bool:
         if None not in (self.episode, other.episode) and self.episode != other.episode:
             return False
         if None not in (self.season, other.season) and self.season != other.season:
             return False
-        if any(other.items.get(feed, guid) != guid for feed, guid in self.items.items()):
-            return False  # two items of one feed are two episodes
+        if self.item and other.item:
+            return False  # every item of every feed is a document of its own
         return strong or not (self.shows and other.shows and self.shows.isdisjoint(other.shows))
 
     def joined(self, other: Identity) -> Identity:
         return Identity(self.episode if self.episode is not None else other.episode,
                         self.season if self.season is not None else other.season,
-                        self.shows | other.shows, {**other.items, **self.items})
+                        self.shows | other.shows, self.item or other.item)
 
 
 def merge_documents(documents: list[Document]) -> list[Document]:
@@ -117,42 +117,55 @@ def match_keys(docs: list[Document], shows: list[str | None], strong: bool) -> l
     """(document index, key) pairs: documents that share a key describe one episode or post. A key
     that several documents of one source share (every item's <link> is the channel's home page,
     'Episode 1 Part 1' and 'Part 2') identifies none of them."""
-    names, stems = feed_file_names(docs)
+    names = file_names(docs)
     pairs = [(i, key) for i, doc in enumerate(docs)
-             for key in (strong_keys(doc, names, stems) if strong else weak_keys(doc, shows[i]))]
+             for key in (strong_keys(doc, names) if strong else weak_keys(doc, shows[i]))]
     per_source = Counter((docs[i].source, key) for i, key in pairs)
     return [(i, key) for i, key in pairs if per_source[(docs[i].source, key)] == 1]
 
 
-def strong_keys(doc: Document, feed_names: Counter, feed_stems: Counter) -> list[tuple]:
-    keys: list[tuple] = [("item", feed_of(doc), doc.guid)] if doc.role == "feed" and doc.guid else []
+def strong_keys(doc: Document, names: FileNames) -> list[tuple]:
+    keys: list[tuple] = []
     home = normal_url(doc.show_url) if is_web_url(doc.show_url) else None
     for url in (doc.url, doc.listen_url, doc.audio_url, *doc.transcript_urls):
         if is_web_url(url) and normal_url(url) != home:
             keys.append(("url", normal_url(url)))
     for url in doc.transcript_urls:
-        if feed_names[name_of(url).lower()] == 1:  # 'transcript.vtt' for every episode names none
+        if names.transcripts[name_of(url).lower()] == 1:  # 'transcript.vtt' for every episode names none
             keys.append(("transcript", name_of(url).lower()))
     if doc.role == "feed":
-        keys += [("stem", stem) for stem in own_stems(doc) if feed_stems[stem] == 1]
+        keys += [("stem", stem) for stem in own_stems(doc) if names.stems[stem] == 1]
     if doc.role in ("transcript", "audio"):
         if is_web_url(doc.source):
             keys.append(("url", normal_url(doc.source)))
-        if feed_names[name_of(doc.source).lower()] == 1:
+        if names.transcripts[name_of(doc.source).lower()] == 1:
             keys.append(("transcript", name_of(doc.source).lower()))
         stem = file_stem(doc.source)
-        if feed_stems[stem] == 1:
+        if names.stems[stem] == 1:
             keys.append(("stem", stem))
-        if doc.local_file:  # talk.mp3 and its talk.vtt
-            keys.append(("file", str(PurePath(doc.local_file).with_suffix("")).lower()))
+        if local_stem(doc) in names.audio:  # talk.mp3 and its talk.vtt (not two transcripts alone)
+            keys.append(("file", local_stem(doc)))
     return keys
 
 
-def feed_file_names(docs: list[Document]) -> tuple[Counter, Counter]:
-    """How many items name each transcript file, and how many feed items own each file stem."""
-    names = Counter(name_of(u).lower() for d in docs for u in d.transcript_urls)
-    stems = Counter(stem for d in docs if d.role == "feed" for stem in own_stems(d))
-    return names, stems
+@dataclass
+class FileNames:
+    """How many items name each transcript file, how many feed items own each file stem, and the
+    audio files given (their paths without the ending)."""
+
+    transcripts: Counter
+    stems: Counter
+    audio: set
+
+
+def file_names(docs: list[Document]) -> FileNames:
+    return FileNames(Counter(name_of(u).lower() for d in docs for u in d.transcript_urls),
+                     Counter(stem for d in docs if d.role == "feed" for stem in own_stems(d)),
+                     {local_stem(d) for d in docs if d.role == "audio" and d.local_file})
+
+
+def local_stem(doc: Document) -> str | None:
+    return str(PurePath(doc.local_file).with_suffix("")).lower() if doc.local_file else None
 
 
 def own_stems(doc: Document) -> set[str]:
@@ -176,12 +189,12 @@ def warn_unattached(documents: list[Document]) -> None:
     for doc in documents:
         other = numbered.get((doc.episode, doc.season))
         if doc.role in ("transcript", "audio") and doc.show is None and other is not None and len(doc.sources) == 1:
-            suffix = PurePath(name_of(doc.source)).suffix
+            number = f"s{doc.season}e{doc.episode}" if doc.season is not None else str(doc.episode)
+            example = f"{slugify(show_key(other.show) or '')}-{number}{PurePath(name_of(doc.source)).suffix}"
             warnings.warn(IngestWarning(
-                f"{doc.source}: the name gives episode {doc.episode} but no show, so it was not attached to "
-                f"{other.show}'s episode {doc.episode}; name it after the show (such as "
-                f"'{slugify(show_key(other.show) or '')}-{doc.episode}{suffix}') or link it from the feed's "
-                "<podcast:transcript> to attach it"))
+                f"{doc.source}: the name gives episode {number} but no show, so it was not attached to "
+                f"{other.show}'s; name it after the show (such as '{example}') or link it from the "
+                "feed's <podcast:transcript> to attach it"))
 
 
 def is_turn(seg: Segment) -> bool:
