@@ -53,7 +53,7 @@ def date_in_text(text: str | None, day_first: bool = True) -> str | None:
     found = NUMERIC.search(text)
     if found:
         a, b = int(found["a"]), int(found["b"])
-        day, month = (a, b) if day_first or b > 12 else (b, a)
+        day, month = (b, a) if b > 12 or (a <= 12 and not day_first) else (a, b)  # a number past 12 is the day
         return valid(int(found["year"]), month, day)
     return None
 

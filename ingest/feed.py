@@ -109,9 +109,9 @@ def parse_item(path: str, entry: dict, line: int | None, raw: str, channel: Chan
     if not title:
         title = title_from_file(audio_url) if audio_url else ""
     body = notes_body(path, entry, link or channel.link)
-    if not title and not body.segments:
+    if not title and not body.segments and not any(notes.strip() for notes, _ in show_notes(entry)):
         return None
-    title = title or "Untitled episode"
+    named, title = bool(title), title or "Untitled episode"
     season, episode = item_numbers(entry, raw, title)
     doc = Document(document_id(episode, title), "episode", title, path, episode=episode, url=link,
                    published=item_date(entry), line=line)
@@ -124,7 +124,7 @@ def parse_item(path: str, entry: dict, line: int | None, raw: str, channel: Chan
     doc.tags = list(dict.fromkeys(" ".join(str(t.get("term") or "").split()) for t in entry.get("tags") or []
                                   if t.get("term")))
     doc.transcript_urls = transcripts(raw, entry)
-    doc.segments = body.segments or [Segment("show_notes", title)]
+    doc.segments = body.segments or ([Segment("show_notes", title)] if named else [])
     doc.resources = body.resources
     doc.listen_url = doc.listen_url or body.listen_url
     return doc

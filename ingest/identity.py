@@ -190,6 +190,10 @@ def assign_ids(documents: list[Document], shows: list[str | None]) -> None:
         base = f"episode-{doc.episode}" if doc.season is None else f"s{doc.season}-episode-{doc.episode}"
         prefix = slugify(show_key(doc.show) or "") if show and len(numbered) > 1 else ""
         doc.id = f"{prefix}-{base}" if prefix and prefix != "untitled" else base
+    shown = {doc.id for doc, show in zip(documents, shows) if show}
+    for doc, show in zip(documents, shows):  # a file of no known show leaves the show's episode its id
+        if doc.episode is not None and not show and doc.id in shown:
+            doc.id = f"{doc.id}-{doc.role or 'file'}"
 
 
 def file_stem(url: str) -> str:
