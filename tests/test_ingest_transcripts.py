@@ -56,8 +56,10 @@ def test_srt_speaker_labels_that_recur_and_sentences_that_go_on():
 
 
 def test_srt_without_blank_lines_or_speakers(tmp_path):
-    [doc] = parse_text(tmp_path, "show.srt", "1\n00:00:01,000 --> 00:00:02,000\n<i>First</i> line\n"
-                       "2\n00:00:02,000 --> 00:00:03,000\nsecond line\n3\n02:00:00.5 --> 02:00:01.25\n[Host] late\n")
+    with pytest.warns(IngestWarning, match=r"show.srt, line 8: cue times not written as HH:MM:SS.mmm \(such as "
+                      r"'02:00:00.5 --> 02:00:01.25'\) were read as the times they mean \(1 in the file\)"):
+        [doc] = parse_text(tmp_path, "show.srt", "1\n00:00:01,000 --> 00:00:02,000\n<i>First</i> line\n"
+                           "2\n00:00:02,000 --> 00:00:03,000\nsecond line\n3\n02:00:00.5 --> 02:00:01.25\n[Host] late\n")
     assert turns(doc) == [(None, 1.0, 3.0, "First line second line"), (None, 7200.5, 7201.25, "[Host] late")]
 
 
