@@ -19,7 +19,8 @@ from typing import Callable
 
 from .errors import IngestError, IngestWarning
 from .model import Document, Word, document_id
-from .transcript import Cue, episode_from_name, join_cues
+from .identity import name_numbers
+from .transcript import Cue, join_cues
 from .urls import name_of
 
 name = "audio"
@@ -63,9 +64,10 @@ def audio_document(path: str, result: dict, quiet: bool = False) -> Document:
     cues = [Cue(seg["text"], seg["start"], seg["end"],
                 words=[Word(w["text"], w["start"], w["end"], w.get("confidence")) for w in seg.get("words") or []])
             for seg in result.get("segments") or []]
-    episode = episode_from_name(path)
+    season, episode = name_numbers(path)
     title = title_from_name(path, episode)
     doc = Document(document_id(episode, title), "episode", title, path, episode=episode, line=None)
+    doc.season = season
     doc.audio_url = Path(path).resolve().as_uri()  # a feed's enclosure URL replaces it when merged
     doc.audio_type = AUDIO_TYPES.get(Path(path).suffix.lower())
     duration = (result.get("audio") or {}).get("duration")

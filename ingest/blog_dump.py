@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from .chapters import text_chapters
 from .errors import IngestError, IngestWarning
+from .identity import title_show
 from .model import Document, Resource, Segment, episode_id, slugify
 from .otter import turn_header
 from .show_notes import (BULLET, EPISODE_TITLE, LONG_PARAGRAPH_WORDS, PLACEHOLDER, REFERENCE_ITEM, REFERENCES_HEADER,
@@ -185,6 +186,7 @@ def parse_episode(path: str, post: list[Paragraph]) -> Document:
     title = post[0].text.strip()
     number = title_episode(title)
     doc = Document(episode_id(number), "episode", title, path, episode=number, line=post[0].line)
+    doc.show = title_show(title)
     state, listen_next = "notes", False
     transcript_lines: list[tuple[int, str]] = []
     resource_lines: list[str] = []

@@ -20,6 +20,9 @@ AS_WINDOWS_1252 = {"latin-1", "latin1", "iso-8859-1", "iso8859-1", "l1", "ascii"
 META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]{1,40})", re.I)
 XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([A-Za-z0-9_.:-]{1,40})[\"']")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Soft hyphens, zero-width spaces and joiners, word joiners, BOMs and bidi marks: invisible on the
+# page, but they split words ('Telefonie\xadanbieter' would never match 'Telefonieanbieter').
+INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 BINARY_CONTROL_SHARE = 0.05  # more control bytes than this in the first 64 KiB: not a text file
 SAMPLE = 65536
 
@@ -84,14 +87,19 @@ def decode(data: bytes, path: str, *, markup: bool = False, fallback: str | None
     fallback = fallback or ("cp1252" if markup else None)
     for codec in dict.fromkeys(filter(None, (declared, "utf-8"))):
         try:
-            return repair_mojibake(drop_controls(body.decode(codec), path))
+            return visible(repair_mojibake(drop_controls(body.decode(codec), path)))
         except UnicodeDecodeError as exc:
             error = exc if codec == "utf-8" else None
     if fallback is None:
         line = body[: error.start].count(b"\n") + 1 if error else None
         raise IngestError("not valid UTF-8 text; save the file as UTF-8", path, line)
     warnings.warn(IngestWarning(f"{path}: not valid UTF-8; read as {codec_label(fallback)}"))
-    return repair_mojibake(drop_controls(body.decode(fallback, errors="replace"), path))
+    return visible(repair_mojibake(drop_controls(body.decode(fallback, errors="replace"), path)))
+
+
+def visible(text: str) -> str:
+    """The text without invisible characters (INVISIBLE); a BOM at the start is one of them."""
+    return INVISIBLE.sub("", text)
 
 
 def codec_label(codec: str) -> str:

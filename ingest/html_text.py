@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from bs4.element import CData, Declaration, Doctype, ProcessingInstruction
 
+from .encoding import visible
 from .model import Resource, Segment
 from .show_notes import LISTEN_CUE, LONG_PARAGRAPH_WORDS, is_boilerplate, section_header, transcript_segments
 from .urls import URL_IN_TEXT, urls_in, web_url
@@ -21,7 +22,17 @@ DROP = ["script", "style", "noscript", "template", "iframe", "form", "nav", "asi
 # Sharing buttons, related posts, comment areas: page furniture that WordPress puts inside a post.
 FURNITURE = re.compile(r"^(sharedaddy|sd-sharing.*|jp-relatedposts.*|share-?buttons?|social-?share.*|"
                        r"wp-block-buttons|post-navigation|navigation|nav-links|comments?-?area|comment-respond|"
-                       r"related-posts?|yarpp-related|screen-reader-text|skip-link|widget.*|sidebar.*|breadcrumbs?)$", re.I)
+                       r"related-posts?|yarpp-related|screen-reader-text|skip-link|widget.*|sidebar.*|breadcrumbs?|"
+                       r"addthis.*|a2a_kit.*|shariff.*|heateor.*|ssba.*|wp-flattr-button|FlattrButton|"
+                       r"sharing.*|share-?links?|social-?links?|post-share.*)$", re.I)
+# Share buttons link to these: they are no resource of the post ('Facebook', 'Tweet').
+SHARE_LINK = re.compile(r"^https?://(?:[\w-]+\.)*(?:facebook\.com/(?:sharer|share\.php|dialog/share)|"
+                        r"linkedin\.com/(?:shareArticle|sharing/share-offsite|cws/share)|"
+                        r"(?:twitter|x)\.com/(?:intent/(?:tweet|post)|share)|t\.me/share|telegram\.me/share|"
+                        r"pinterest\.\w+/pin/create|reddit\.com/submit|wa\.me/\?|api\.whatsapp\.com/send|"
+                        r"(?:getpocket|pocket)\.com/(?:save|edit)|tumblr\.com/(?:share|widgets/share)|"
+                        r"xing\.com/(?:spi/shares|social/share)|mastodonshare\.com|bsky\.app/intent)", re.I)
+LONG_HEADING_WORDS = 12  # a 'heading' longer than this, or ending a sentence, is a paragraph in heading tags
 BLOCK_TAGS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "tr", "dt", "dd", "figcaption",
               "div", "section", "article", "ul", "ol", "table", "tbody", "thead", "tfoot", "main", "header",
               "footer", "figure", "dl", "center", "address", "hr", "body", "html"}
@@ -62,7 +73,9 @@ def remove_furniture(node: Tag) -> None:
 
 def is_furniture(tag: Tag) -> bool:
     names = list(tag.get("class") or []) + [tag.get("id") or ""]
-    return any(FURNITURE.match(n) for n in names if n) or tag.get("role") in ("navigation", "complementary")
+    hidden = re.search(r"display\s*:\s*none", str(tag.get("style") or ""), re.I)
+    return (any(FURNITURE.match(n) for n in names if n) or tag.get("role") in ("navigation", "complementary")
+            or bool(hidden))
 
 
 def outermost(tags: list[Tag]) -> list[Tag]:
@@ -116,7 +129,7 @@ def make_block(tag: str, nodes: list, base_url: str | None) -> Block:
             links += [link for link in map(lambda a: link_of(a, base_url), anchors) if link]
         else:
             parts.append(str(node))
-    lines = [" ".join(line.split()) for line in "".join(parts).split("\n")]
+    lines = [" ".join(line.split()) for line in visible("".join(parts)).split("\n")]
     text = "\n".join(line for line in lines if line).strip(" |")
     return Block(tag, text, links)
 
@@ -141,13 +154,16 @@ def link_of(anchor: Tag, base_url: str | None) -> tuple[str, str] | None:
     url = web_url(href[0] if isinstance(href, list) and href else href, base_url)
     if url is None:
         return None
-    label = " ".join(anchor.get_text(" ").split())
+    if SHARE_LINK.search(url):
+        return None
+    label = " ".join(visible(anchor.get_text(" ")).split())
     return (label or url, url)
 
 
 def post_body(path: str, blocks: list[Block], prose_kind: str) -> Body:
     """Show notes, Resources lists, a transcript under 'Transcription', and the listen-at URL."""
     body = Body()
+    blocks = headings_as_text(blocks)
     state, heading, listen_next = "notes", None, False
     transcript_lines: list[tuple[int, str]] = []
     resource_lines: list[str] = []
@@ -194,6 +210,21 @@ def post_body(path: str, blocks: list[Block], prose_kind: str) -> Body:
         body.segments += transcript_segments(path, transcript_lines)
     body.resources = unique_resources(body.resources)
     return body
+
+
+def headings_as_text(blocks: list[Block]) -> list[Block]:
+    """Headings that are text: a long one or one that ends a sentence (posts written in <h5>
+    paragraphs), and one with nothing under it before the next heading or the end. Their words
+    would otherwise only label other text, or be lost."""
+    out = []
+    for n, block in enumerate(blocks):
+        following = blocks[n + 1] if n + 1 < len(blocks) else None
+        words = block.text.split()
+        if block.tag in HEADINGS and (len(words) > LONG_HEADING_WORDS or block.text.rstrip()[-1:] in ".!?…"
+                                      or following is None or following.tag in HEADINGS):
+            block = Block("p", block.text, block.links)
+        out.append(block)
+    return out
 
 
 def listen_link_of(block: Block, flat: str, after_cue: bool) -> str | None:

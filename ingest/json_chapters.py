@@ -11,7 +11,7 @@ import warnings
 from .chapters import in_order
 from .errors import IngestError, IngestWarning
 from .model import Chapter, Document, LineIndex, episode_id, slugify
-from .transcript import EPISODE_IN_NAME, episode_from_name
+from .identity import name_numbers, title_numbers
 from .urls import name_of, web_url
 
 name = "json-chapters"
@@ -41,12 +41,13 @@ def parse(path: str, text: str) -> list[Document]:
     starts = [lines.line(m.start()) for m in re.finditer(r'"startTime"\s*:', text)]
     chapters = [c for n, item in enumerate(items) if (c := chapter_of(path, n, item, starts)) is not None]
     title = data.get("title") if isinstance(data.get("title"), str) and data["title"].strip() else None
-    episode = episode_from_name(path)
-    if episode is None and title and (found := EPISODE_IN_NAME.search(title)):
-        episode = int(found.group(1))
+    season, episode = name_numbers(path)
+    if episode is None and title:
+        season, episode = title_numbers(title)
     stem = name_of(path).rsplit(".", 1)[0]
     doc = Document(episode_id(episode) if episode is not None else slugify(f"{stem} chapters"), "episode",
                    " ".join(title.split()) if title else f"{stem} (chapters)", path, episode=episode, line=1)
+    doc.season = season
     doc.chapters = in_order(chapters)
     return [doc]
 

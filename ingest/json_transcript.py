@@ -7,7 +7,8 @@ import re
 
 from .errors import TranscriptParseError
 from .model import Document, LineIndex, Word
-from .transcript import Cue, check_times, join_cues, parse_cue_time, transcript_document
+from .cues import parse_cue_time
+from .transcript import Cue, check_times, join_cues, transcript_document
 
 name = "json-transcript"
 role = "transcript"
@@ -69,6 +70,8 @@ def segment_cue(seg: object, n: int, path: str, locator: Locator) -> Cue:
     if not isinstance(text, str):
         raise TranscriptParseError(f"segment {n + 1}: body/text is not a string", path, line)
     speaker = seg.get("speaker")
+    if isinstance(seg.get("voice"), str) and seg["voice"].strip() and (speaker is None or str(speaker).isdigit()):
+        speaker = seg["voice"]  # Podlove: 'speaker' is a contributor id, 'voice' the name
     speaker = " ".join(str(speaker).split()) or None if speaker not in (None, "") else None
     start = seconds(seg.get(start_key), f"segment {n + 1}: {start_key}", path, line)
     end = seconds(seg.get(end_key), f"segment {n + 1}: {end_key}", path, line)
@@ -77,8 +80,9 @@ def segment_cue(seg: object, n: int, path: str, locator: Locator) -> Cue:
 
 
 def seconds(value: object, what: str, path: str, line: int | None) -> float | None:
-    """Seconds from a number, a numeric string or a cue timestamp; None when absent."""
-    if value is None:
+    """Seconds from a number, a numeric string or a cue timestamp; None when absent (or empty:
+    Podcasting 2.0 gives an endTime only "if available")."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
         raise TranscriptParseError(f"{what} is not a time: {value!r}", path, line)

@@ -63,6 +63,11 @@ class Document:
     source: str
     episode: int | None = None
     url: str | None = None
+    show: str | None = None  # the podcast or site it belongs to: the feed's title, the page's site, a title's prefix
+    show_url: str | None = None  # that show's home: the feed's channel link (for matching, see ingest/identity.py)
+    season: int | None = None  # itunes:season / podcast:season, 'S02E01', 'Season 2, Episode 1'
+    episode_type: str | None = None  # itunes:episodeType: full, trailer or bonus
+    guid: str | None = None  # a feed item's identity in its feed: its guid, else enclosure URL, else link
     audio_url: str | None = None
     published: str | None = None  # ISO date where the source gives one
     line: int | None = None

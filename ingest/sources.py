@@ -20,6 +20,7 @@ from .transcript import TRANSCRIPT_PREFERENCE, transcript_rank
 from .urls import is_web_url, name_of
 
 OnFile = Callable[[str | Path], None]
+OnSkip = Callable[[IngestError], None]
 
 
 def iter_source_files(sources: Iterable[str | os.PathLike]) -> Iterator[Path]:
@@ -107,30 +108,58 @@ def labelled(fmt, documents: list[Document]) -> list[Document]:
 
 
 def load_sources(sources: Iterable[str | os.PathLike], on_file: OnFile | None = None,
-                 transcribe: Transcribe | None = None) -> list[Document]:
+                 transcribe: Transcribe | None = None, strict: bool = False,
+                 on_skip: OnSkip | None = None) -> list[Document]:
     """Parse every source (file, folder or http(s) URL), merge what describes the same episode or
     post, and make ids unique by a numeric suffix. A feed read from a URL also brings each item's
     <podcast:transcript>, fetched, unless a transcript of that name is among the sources.
-    `transcribe` makes the transcript of an audio file (see ingest/audio.py)."""
+    `transcribe` makes the transcript of an audio file (see ingest/audio.py).
+
+    A file or URL that cannot be read is skipped with a warning naming it (and `on_skip` is told),
+    so one bad file does not lose a folder; with `strict`, its error stops the load instead. When
+    nothing at all could be read, the first error is raised."""
     say = on_file or (lambda source: None)
     documents: list[Document] = []
     from_urls: list[Document] = []
+    failed: list[IngestError] = []
     for source in sources:
         if is_web_url(str(source)):
             say(source)
-            found = parse_bytes(str(source), *fetch_url(str(source)))
+            found = read_or_fail(lambda: parse_bytes(str(source), *fetch_url(str(source))), str(source), strict, failed)
             from_urls += found
             documents += with_source(found, str(source))
             continue
         for path in iter_source_files([source]):
             say(path)
-            documents += with_source(parse_file(path, transcribe), source_name(path, Path(source)), path)
+            found = read_or_fail(lambda: parse_file(path, transcribe), str(path), strict, failed)
+            documents += with_source(found, source_name(path, Path(source)), path)
+    if failed and not documents:
+        raise failed[0]
+    for error in failed:
+        warnings.warn(IngestWarning(f"{error}; the file was skipped, the other sources were read"))
+        if on_skip:
+            on_skip(error)
     given = {name_of(d.source).lower() for d in documents}
     wanted = [url for doc in from_urls if (url := preferred_transcript(doc.transcript_urls))
               and name_of(url).lower() not in given]
     documents += fetched_transcripts(list(dict.fromkeys(wanted)), say)
     documents += fetched_transcripts(chapters_to_fetch(from_urls, documents), say, "chapters")
     return unique_ids(without_orphan_chapters(merge_documents(documents)))
+
+
+def read_or_fail(read: Callable[[], list[Document]], name: str, strict: bool, failed: list[IngestError]) -> list[Document]:
+    """What `read` gives; a source that cannot be read is noted in `failed` (raised, when strict).
+    A parser's own bug on an odd file is reported like bad input, not as a traceback."""
+    try:
+        return read()
+    except IngestError as exc:
+        error = exc
+    except Exception as exc:  # noqa: BLE001 - one unreadable file must not end the build
+        error = IngestError(f"could not be read ({type(exc).__name__}: {exc}); please report this as a bug", name)
+    if strict:
+        raise error
+    failed.append(error)
+    return []
 
 
 def with_source(documents: list[Document], source: str, path: Path | None = None) -> list[Document]:

@@ -10,7 +10,10 @@ from bs4 import BeautifulSoup, Tag
 
 from .chapters import block_chapters
 from .errors import IngestError, IngestWarning
+from .dates import date_in_text, permalink_date
+from .encoding import visible
 from .html_text import blocks_of, outermost, post_body, remove_furniture, soup_of
+from .identity import title_show
 from .model import Document, LineIndex, document_id
 from .show_notes import iso_date, title_episode
 from .urls import web_url
@@ -24,6 +27,9 @@ BODY_SELECTORS = (".entry-content", ".post-content", ".entry-summary", ".post-bo
                   ".article-content", ".entry")
 TITLE_SELECTORS = (".entry-title", ".post-title", "h1", "h2")
 POST_CLASSES = {"hentry", "type-post", "post", "h-entry"}
+NOT_A_POST = re.compile(r"(?:^|\s)(?:teaser\S*|related\S*|\S*-related\S*|comments?|comment-\S+|div-comment-\S+|"
+                        r"jp-relatedposts\S*|yarpp\S*)(?:\s|$)", re.I)
+DATE_CLASSES = ".entry-date, .published, .posted-on, .post-date, .date, .postdate, .entry-meta time, abbr.published"
 TITLE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{1,60}$")  # 'Post title – Site name'
 
 
@@ -57,20 +63,34 @@ def page_meta(soup: BeautifulSoup) -> dict:
         tags = soup.find_all("meta", attrs={"property": prop}) + soup.find_all("meta", attrs={"name": prop})
         return [" ".join(str(t.get("content") or "").split()) for t in tags if t.get("content")]
     canonical = soup.find("link", rel="canonical")
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    title = visible(soup.title.get_text(" ", strip=True)) if soup.title else ""
+    suffix = TITLE_SUFFIX.search(title)
+    lang = str((soup.find("html") or {}).get("lang") or "")
     return {
         "url": web_url(canonical.get("href") if canonical else None) or web_url(next(iter(meta("og:url")), None)),
         "title": next(iter(meta("og:title")), None) or TITLE_SUFFIX.sub("", title) or None,
         "published": next((d for d in map(iso_date, meta("article:published_time")) if d), None),
         "tags": meta("article:section") + meta("article:tag"),
+        "site": next(iter(meta("og:site_name")), None) or (suffix.group(0).strip(" |–—-") if suffix else None),
+        "day_first": not lang.lower().startswith("en-us"),
     }
 
 
 def post_containers(soup: BeautifulSoup) -> list[Tag]:
-    """<article> elements, or elements classed as posts, outermost only, with a title inside."""
-    found = soup.find_all("article") or soup.find_all(
-        lambda t: isinstance(t, Tag) and bool(POST_CLASSES & set(t.get("class") or [])))
+    """<article> elements, or elements classed as posts, outermost only, with a title inside;
+    not related-post teasers or comments, which WordPress themes also write as <article>s."""
+    found = [t for t in soup.find_all("article") if not aside(t)] or soup.find_all(
+        lambda t: isinstance(t, Tag) and bool(POST_CLASSES & set(t.get("class") or [])) and not aside(t))
     return [t for t in outermost(found) if find_title(t) is not None]
+
+
+def aside(tag: Tag) -> bool:
+    """Whether a tag is, or is inside, a related-posts list or a comment."""
+    for node in (tag, *tag.parents):
+        names = " ".join(list(node.get("class") or []) + [str(node.get("id") or "")]) if isinstance(node, Tag) else ""
+        if NOT_A_POST.search(names):
+            return True
+    return False
 
 
 def find_title(post: Tag) -> Tag | None:
@@ -83,13 +103,13 @@ def find_title(post: Tag) -> Tag | None:
 
 def parse_post(path: str, post: Tag, page: dict, line: int | None) -> Document | None:
     title_tag = None if page.get("fallback") and page.get("title") else find_title(post)
-    title = " ".join(title_tag.get_text(" ").split()) if title_tag is not None else page.get("title")
+    title = " ".join(visible(title_tag.get_text(" ")).split()) if title_tag is not None else page.get("title")
     permalink = title_tag.find("a", href=True) if title_tag is not None else None
     url = page.get("url") or web_url(permalink.get("href") if permalink else None)
     if url is None:
         bookmark = post.find("a", rel="bookmark", href=True)
         url = web_url(bookmark.get("href")) if bookmark else None
-    published = post_date(post) or page.get("published")
+    published = post_date(post, page.get("day_first", True)) or page.get("published") or permalink_date(url)
     tags = unique([" ".join(a.get_text(" ").split()) for a in post.select('a[rel~="tag"], .cat-links a, .tags-links a')]
                   + page.get("tags", []))
     body_node = next((found for s in BODY_SELECTORS if (found := post.select_one(s)) is not None), None)
@@ -109,6 +129,7 @@ def parse_post(path: str, post: Tag, page: dict, line: int | None) -> Document |
         return None
     doc = Document(document_id(episode, title), kind, title, path, episode=episode,
                    url=url, published=published, line=line)
+    doc.show = title_show(title) or page.get("site")
     doc.segments, doc.resources, doc.tags = body.segments, body.resources, [t for t in tags if t]
     doc.listen_url = body.listen_url
     doc.audio_url, doc.audio_type = audio_url, audio_type
@@ -125,12 +146,21 @@ def player_audio(post: Tag, base_url: str | None) -> tuple[str | None, str | Non
     return None, None
 
 
-def post_date(post: Tag) -> str | None:
-    """The publication date: <time class="published" datetime>, then any <time datetime>."""
-    times = post.find_all("time", datetime=True)
-    published = [t for t in times if "published" in (t.get("class") or [])] + [
+def post_date(post: Tag, day_first: bool = True) -> str | None:
+    """The publication date: the element marked datePublished, then <time class="published">, then
+    any <time> (not a comment's, not one classed 'updated' while another is there), then the text of
+    the theme's date element ('13. Januar 2014', abbr.published's title): ISO or not, any language."""
+    times = [t for t in post.find_all("time") if not aside(t)]
+    marked = post.find_all(attrs={"itemprop": "datePublished"}) + post.find_all(attrs={"pubdate": True})
+    ranked = marked + [t for t in times if "published" in (t.get("class") or [])] + [
         t for t in times if "updated" not in (t.get("class") or [])] + times
-    return next((d for d in (iso_date(t.get("datetime")) for t in published) if d), None)
+    ranked += [t for t in post.select(DATE_CLASSES) if not aside(t)]
+    for tag in ranked:
+        for text in (tag.get("datetime"), tag.get("content"), tag.get("title"), tag.get_text(" ")):
+            found = iso_date(text) or date_in_text(text, day_first)
+            if found:
+                return found
+    return None
 
 
 def unique(items: list[str]) -> list[str]:

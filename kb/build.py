@@ -46,19 +46,23 @@ class BuildSummary:
     resources: int
     seconds: float
     facts: int = 0
+    skipped: int = 0  # source files that could not be read (each named in a warning)
 
     def __str__(self) -> str:
+        skipped = f", {self.skipped} file{'s' if self.skipped != 1 else ''} skipped" if self.skipped else ""
         return (f"{self.documents} documents ({self.episodes} episodes), {self.chunks} chunks, "
-                f"{self.resources} resources, {self.facts} facts, {self.topics} topics in {self.seconds:.1f}s")
+                f"{self.resources} resources, {self.facts} facts, {self.topics} topics{skipped} in {self.seconds:.1f}s")
 
 
 def build_kb(sources: list[str | Path], db_path: str | Path, topics_path: str | Path,
-             progress: Progress | None = None, vocabulary_path: str | Path | None = None) -> BuildSummary:
-    """Build kb.db from sources; the old kb.db is replaced only when every step succeeded."""
+             progress: Progress | None = None, vocabulary_path: str | Path | None = None,
+             strict: bool = False) -> BuildSummary:
+    """Build kb.db from sources; the old kb.db is replaced only when every step succeeded. A source
+    file that cannot be read is skipped with a warning (counted in the summary), unless `strict`."""
     say = progress or (lambda message: None)
     with exclusive(db_path, waiting=say):  # one build of a kb.db at a time: a second one waits
         remove_leftovers(db_path)
-        return build_locked(sources, db_path, topics_path, vocabulary_path or bundled("vocabulary.yml"), say)
+        return build_locked(sources, db_path, topics_path, vocabulary_path or bundled("vocabulary.yml"), say, strict)
 
 
 def load_terms(topics_path: str | Path, vocabulary_path: str | Path) -> tuple[list[Topic], list[Names]]:
@@ -72,10 +76,12 @@ def load_terms(topics_path: str | Path, vocabulary_path: str | Path) -> tuple[li
 
 
 def build_locked(sources: list[str | Path], db_path: str | Path, topics_path: str | Path,
-                 vocabulary_path: str | Path, say: Progress) -> BuildSummary:
+                 vocabulary_path: str | Path, say: Progress, strict: bool = False) -> BuildSummary:
     began = time.perf_counter()
     taxonomy, vocabulary = load_terms(topics_path, vocabulary_path)
-    documents = load_sources(sources, on_file=lambda path: say(f"Reading {path}"), transcribe=transcriber(say))
+    skipped: list[IngestError] = []
+    documents = load_sources(sources, on_file=lambda path: say(f"Reading {path}"), transcribe=transcriber(say),
+                             strict=strict, on_skip=skipped.append)
     mark_repeated_boilerplate(documents)
     say(f"Chunking {len(documents)} documents")
     chunks = chunk_documents(documents)
@@ -100,7 +106,7 @@ def build_locked(sources: list[str | Path], db_path: str | Path, topics_path: st
     return BuildSummary(
         documents=len(documents), episodes=sum(d.kind == "episode" for d in documents),
         chunks=len(chunks), topics=len(taxonomy), resources=sum(len(d.resources) for d in documents),
-        seconds=time.perf_counter() - began, facts=len(facts),
+        seconds=time.perf_counter() - began, facts=len(facts), skipped=len(skipped),
     )
 
 
@@ -173,12 +179,21 @@ def _analyse_run(run: tuple[int, int]) -> tuple[Counts, list[list[str]]]:
     part = chunks[run[0]:run[1]]
     topic_ids = [assign_topics(f"{c.heading or ''}\n{c.text}", taxonomy) if c.kind != "boilerplate" else []
                  for c in part]
-    return count_terms(terms(indexed_text(c)) for c in part), topic_ids
+    return count_terms(indexed_terms(c) for c in part), topic_ids
 
 
 def indexed_text(chunk: Chunk) -> str:
-    """What TF-IDF sees: the words, with the speaker and heading that give them context."""
+    """What TF-IDF sees of a chunk: the words, with the speaker and section heading that give them
+    context."""
     return "\n".join(part for part in (chunk.speaker, chunk.heading, chunk.text) if part)
+
+
+def indexed_terms(chunk: Chunk) -> list[str]:
+    """The chunk's index terms, and those of its document's title that it lacks, once each: a word
+    only in a title finds its episode, and a title word the chunk already has counts no more."""
+    found = terms(indexed_text(chunk))
+    have = set(found)
+    return found + list(dict.fromkeys(t for t in terms(chunk.title or "") if t not in have))
 
 
 def normalised(text: str) -> str:

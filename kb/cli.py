@@ -62,18 +62,22 @@ def cli():
 @db_option("Database to write")
 @click.option("--topics", "topics_path", type=click.Path(dir_okay=False),
               help="Taxonomy YAML  [default: topics.yml here, else the bundled one]")
+@click.option("--strict", is_flag=True,
+              help="Stop at the first source that cannot be read, leaving kb.db as it was  "
+                   "[default: skip it with a warning and build the rest]")
 @silent_option
-def build(sources, db, topics_path, silent):
+def build(sources, db, topics_path, strict, silent):
     """Build kb.db from sources (files, folders or URLs; default: the bundled corpus/).
 
     Example: kb build corpus/ feed.xml --db kb.db
     """
-    summary = run_build(list(sources) or [str(bundled("corpus"))], db, topics_path, silent)
+    summary = run_build(list(sources) or [str(bundled("corpus"))], db, topics_path, silent, strict)
     if not silent:
         click.echo(f"Built {db}: {summary}")
 
 
-def run_build(sources: list[str], db: str, topics_path: str | None, silent: bool) -> BuildSummary:
+def run_build(sources: list[str], db: str, topics_path: str | None, silent: bool,
+              strict: bool = False) -> BuildSummary:
     """build_kb with progress and warnings on stderr, and its errors as clean CLI errors."""
     from .build import build_kb  # here: it loads scipy and the parsers, which searching never needs
 
@@ -82,7 +86,7 @@ def run_build(sources: list[str], db: str, topics_path: str | None, silent: bool
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", IngestWarning)
         try:
-            summary = build_kb(sources, db, topics_path or bundled("topics.yml"), progress)
+            summary = build_kb(sources, db, topics_path or bundled("topics.yml"), progress, strict=strict)
         except KBError as exc:
             raise click.ClickException(f"{exc}\n{db} was left as it was.")
         except OSError as exc:  # the database folder is missing, read-only or full

@@ -1,4 +1,4 @@
-"""Facets over search results: filters (topic, kind, document, speaker, year, chapter) and their counts.
+"""Facets over search results: filters (topic, kind, document, speaker, year, chapter, show, season) and their counts.
 
 Every chunk's facet values are loaded once as integer codes, so filtering and counting a result
 set of any size is a few numpy operations, not a SQL query per facet.
@@ -11,7 +11,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-FACETS = ("topic", "kind", "document", "speaker", "year", "chapter")
+FACETS = ("topic", "kind", "document", "speaker", "year", "chapter", "show", "season")
+COLUMN_FACETS = FACETS[1:]  # one value per chunk, from its row or its document's
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class Filters:
     speaker: tuple[str, ...] = ()
     year: tuple[str, ...] = ()
     chapter: tuple[str, ...] = ()  # chapter titles
+    show: tuple[str, ...] = ()
+    season: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return any(getattr(self, f.name) for f in fields(self))
@@ -48,13 +51,13 @@ class FacetIndex:
         self.codes = {name: np.zeros(n_chunks + 1, dtype=np.int32) for name in FACETS if name != "topic"}
         self._topic_chunks: dict[str, np.ndarray] = {}
         self._coders = {name: _coder() for name in FACETS}
-        sql = """select c.id, c.kind, c.document_id, c.speaker, d.year, c.chapter
+        sql = """select c.id, c.kind, c.document_id, c.speaker, d.year, c.chapter, d.show, d.season
                  from chunks c join documents d on d.id = c.document_id"""
         rows = conn.execute(sql).fetchall()
         if rows:
             ids, *columns = zip(*rows)
             at = np.array(ids, dtype=np.int64)
-            for name, column in zip(("kind", "document", "speaker", "year", "chapter"), columns):
+            for name, column in zip(COLUMN_FACETS, columns):
                 self.codes[name][at] = self._encode(name, column)
         self.labels = {doc: f"Episode {episode}: {title}" if episode else title
                        for doc, title, episode in conn.execute("select id, title, episode from documents")}
@@ -93,7 +96,7 @@ class FacetIndex:
         if not filters:
             return None
         mask = np.ones(n_chunks + 1, dtype=bool)
-        for name in ("kind", "document", "speaker", "year", "chapter"):
+        for name in COLUMN_FACETS:
             wanted = [self.code_of(name, v) for v in getattr(filters, name)]
             if wanted:
                 mask &= np.isin(self.codes[name], [c for c in wanted if c is not None])

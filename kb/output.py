@@ -26,7 +26,8 @@ def search_notes(found: dict) -> list[str]:
 
 
 def format_result(rank: int, r: dict, stems: set[str]) -> str:
-    where = [f"Episode {r['episode']}" if r["episode"] else None, r["speaker"],
+    season = f"S{r['season']} " if r.get("season") is not None else ""
+    where = [f"{season}Episode {r['episode']}" if r["episode"] else None, r["speaker"],
              (("~" if r["start_estimated"] else "") + r["time"]) if r["time"] else None,
              r["heading"] if not r["speaker"] else None]
     head = click.style(f"{rank}. {r['title']}", bold=True)

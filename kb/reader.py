@@ -99,10 +99,11 @@ class Reader:
     # --- rows -----------------------------------------------------------------------------------
 
     def rows(self, ids: list[int]) -> dict[int, sqlite3.Row]:
-        """Chunks by id, with their document's title, episode, date and audio."""
+        """Chunks by id, with their document's title, episode, show, season, date and audio."""
         if not ids:
             return {}
-        sql = f"""select c.*, d.title, d.episode, d.published, d.audio_url, d.audio_type, d.url as document_url
+        sql = f"""select c.*, d.title, d.episode, d.show, d.season, d.published, d.audio_url, d.audio_type,
+                    d.url as document_url
                   from chunks c join documents d on d.id = c.document_id
                   where c.id in ({','.join('?' * len(ids))})"""
         return {r["id"]: r for r in self.conn.execute(sql, ids)}

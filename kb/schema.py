@@ -3,14 +3,15 @@ Bump SCHEMA_VERSION when a table changes, so that a reader refuses a kb.db built
 version with a message to rebuild, instead of failing on a missing column."""
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TABLES = {
     "documents": dict(columns={
         "id": str, "kind": str, "title": str, "episode": int, "published": str, "year": int,
         "url": str, "audio_url": str, "source": str, "line": int, "content_hash": str,
         "description": str, "topics": str, "chunk_count": int, "resource_count": int,
         "listen_url": str, "audio_type": str, "duration_seconds": int, "tags": str, "transcript_url": str,
-        "format": str, "sources": str, "chapters_url": str,
+        "format": str, "sources": str, "chapters_url": str, "show": str, "season": int, "episode_type": str,
+        "guid": str,
     }, pk="id"),
     "chapters": dict(columns={
         "id": int, "document_id": str, "ordinal": int, "start": float, "end": float, "time": str,
@@ -50,4 +51,5 @@ INDEXES = [
     ("resources", ["document_id"]), ("chunk_topics", ["topic_id"]), ("terms", ["term"]),
     ("words", ["chunk_id"]), ("documents", ["episode"]), ("chapters", ["document_id"]), ("chunks", ["chapter"]),
     ("facts", ["document_id"]), ("facts", ["chunk_id"]), ("facts", ["unit"]),
+    ("documents", ["show", "season", "episode"]),
 ]

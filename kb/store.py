@@ -120,6 +120,7 @@ def document_rows(documents: list[Document], doc_info: dict[str, dict], names: d
             "transcript_url": doc.transcript_urls[0] if doc.transcript_urls else None,
             "format": doc.format, "sources": json.dumps(doc.sources or [doc.source], ensure_ascii=False),
             "chapters_url": doc.chapters_url,
+            "show": doc.show, "season": doc.season, "episode_type": doc.episode_type, "guid": doc.guid,
         }
 
 

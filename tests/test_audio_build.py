@@ -102,11 +102,12 @@ def test_build_uses_the_cache_from_kb_transcribe(episode, tmp_path, monkeypatch)
 
 
 def test_show_notes_of_the_same_episode_give_the_title(tmp_path):
+    # The audio's name carries the show's ('NTK': Need to Know) and the number: it is that episode.
     require_audio()
     folder = tmp_path / "sources"
     folder.mkdir()
     shutil.copy(FIXTURES / "mixed" / "episode-301.html", folder)
-    write_wav(folder / "ep301.wav", np.concatenate([speak(PHRASE), silence(0.5)]))
+    write_wav(folder / "ntk301.wav", np.concatenate([speak(PHRASE), silence(0.5)]))
     db, result = build(tmp_path, folder)
     assert result.exit_code == 0, result.output
     with sqlite3.connect(db) as conn:

@@ -82,16 +82,37 @@ def test_parallel_analysis_writes_the_same_rows(tmp_path, monkeypatch):
         assert list(a[table].rows) == list(b[table].rows), table
 
 
-def test_failed_build_leaves_old_db(tmp_path):
+def test_strict_build_fails_and_leaves_old_db(tmp_path):
     db = tmp_path / "kb.db"
     build_kb([CORPUS], db, TOPICS)
     before = db.read_bytes()
     empty = tmp_path / "empty.txt"
     empty.write_text("")
     with pytest.raises(IngestError, match="file is empty"):
-        build_kb([CORPUS, empty], db, TOPICS)
+        build_kb([CORPUS, empty], db, TOPICS, strict=True)
     assert db.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [".kb.db.lock", "empty.txt", "kb.db"]  # no temp file left
+
+
+def test_a_bad_file_is_skipped_and_counted(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    with pytest.warns(IngestWarning) as caught:
+        summary = build_kb([CORPUS, empty], tmp_path / "kb.db", TOPICS)
+    assert [str(w.message) for w in caught] == [f"{empty}: file is empty; the file was skipped, the other sources were read"]
+    assert (summary.documents, summary.skipped) == (6, 1) and str(summary).endswith(f"{summary.topics} topics, 1 file skipped in {summary.seconds:.1f}s")
+
+
+def test_nothing_readable_is_an_error_and_leaves_old_db(tmp_path):
+    db = tmp_path / "kb.db"
+    build_kb([CORPUS], db, TOPICS)
+    before = db.read_bytes()
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "empty.txt").write_text("")
+    (tmp_path / "bad" / "blank.vtt").write_text("WEBVTT\n")
+    with pytest.raises(IngestError, match="blank.vtt, line 1: WebVTT file has no cues"):
+        build_kb([tmp_path / "bad"], db, TOPICS)
+    assert db.read_bytes() == before
 
 
 @pytest.mark.parametrize("step, error", [

@@ -34,10 +34,10 @@ def db(tmp_path_factory):
     """The bundled corpus (2020 and undated), two dated 2025 episodes and a transcript of the newest."""
     folder = tmp_path_factory.mktemp("feeds")
     (folder / "feed.xml").write_text(FEED_DOCS, encoding="utf-8")
-    (folder / "episode-350.vtt").write_text(transcript_vtt([(VOICE, ["Robert Crane", "Brenton Johnson"])], turns=24),
+    (folder / "need-to-know-350.vtt").write_text(transcript_vtt([(VOICE, ["Robert Crane", "Brenton Johnson"])], turns=24),
                                             encoding="utf-8")
     path = folder / "kb.db"
-    build_kb([CORPUS, folder / "feed.xml", folder / "episode-350.vtt"], path, TOPICS)
+    build_kb([CORPUS, folder / "feed.xml", folder / "need-to-know-350.vtt"], path, TOPICS)
     return path
 
 

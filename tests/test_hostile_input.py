@@ -160,16 +160,27 @@ def test_binary_file_named_like_a_transcript(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["empty-feed.xml", "malformed-time.srt", "bad-time.json"])
-def test_cli_error_keeps_the_old_kb_db(tmp_path, name):
+def test_strict_cli_error_keeps_the_old_kb_db(tmp_path, name):
     db = tmp_path / "kb.db"
     runner = CliRunner()
     assert runner.invoke(cli, ["build", str(MIXED), "--db", str(db), "--silent"]).exit_code == 0
     before = db.read_bytes()
-    result = runner.invoke(cli, ["build", str(MIXED), str(HOSTILE / name), "--db", str(db)])
+    result = runner.invoke(cli, ["build", "--strict", str(MIXED), str(HOSTILE / name), "--db", str(db)])
     assert result.exit_code == 1
     assert f"Error: {HOSTILE / name}, line " in result.output and f"{db} was left as it was." in result.output
     assert "Traceback" not in result.output
     assert db.read_bytes() == before
+
+
+@pytest.mark.parametrize("name", ["empty-feed.xml", "malformed-time.srt", "bad-time.json"])
+def test_a_bad_file_beside_good_ones_is_skipped(tmp_path, name):
+    db = tmp_path / "kb.db"
+    result = CliRunner().invoke(cli, ["build", str(MIXED), str(HOSTILE / name), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert f"Warning: {HOSTILE / name}, line " in result.output
+    assert "; the file was skipped, the other sources were read" in result.output
+    assert f"Built {db}: 3 documents (3 episodes)" in result.output and ", 1 file skipped in " in result.output
+    assert "Traceback" not in result.output
 
 
 async def test_markup_reaches_datasette_as_text(tmp_path):

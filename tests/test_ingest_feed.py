@@ -85,6 +85,6 @@ def test_feed_saved_as_txt_and_atom(tmp_path):
 
 def test_item_without_title_or_notes_is_skipped_with_a_warning(tmp_path):
     path = write(tmp_path, "feed.xml", "<item><guid>a</guid></item>\n<item><title>Episode 3</title></item>")
-    with pytest.warns(ingest.errors.IngestWarning, match=r"feed.xml, line 2: an item with no title or description was skipped"):
+    with pytest.warns(ingest.errors.IngestWarning, match=r"feed.xml, line 2: an item with no title, description or enclosure was skipped"):
         docs = ingest.sources.parse_file(path)
     assert [d.id for d in docs] == ["episode-3"]

@@ -5,7 +5,8 @@ import pytest
 
 import ingest.sources
 from ingest.errors import IngestWarning, TranscriptParseError
-from ingest.transcript import episode_from_name, parse_cue_time
+from ingest.cues import parse_cue_time
+from ingest.transcript import episode_from_name
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -41,20 +42,25 @@ def test_webvtt_markup_speaker_prefixes_and_no_voice(tmp_path):
                           ("Robert Crane", 4533.0, 4534.0, "Bye"), ("Jane Citizen", 4533.0, 4534.0, "Bye now")]
 
 
-def test_srt_speaker_prefixes_carry_on():
+def test_srt_speaker_labels_that_recur_and_sentences_that_go_on():
+    # A label names a speaker when it recurs; a cue without one has no speaker unless it finishes
+    # the sentence of the cue before it.
     [doc] = ingest.sources.parse_file(FIXTURES / "mixed" / "ntk-303-transcript.srt")
-    assert (doc.id, doc.episode, doc.format) == ("episode-303", 303, "srt")
+    assert (doc.id, doc.episode, doc.format, doc.duration_seconds) == ("episode-303", 303, "srt", 4535)
     assert turns(doc) == [
-        ("Robert Crane", 1.0, 8.5, "Welcome to episode 303. This week is all about Teams Rooms."),
-        ("Jane Citizen", 8.5, 12.0, "They cost less than people think."),
+        ("Robert Crane", 1.0, 4.0, "Welcome to episode 303."),
+        (None, 4.0, 8.5, "This week is all about Teams Rooms."),
+        ("Jane Citizen", 8.5, 18.0, "They cost less than people think. And one licence covers every room in the building."),
         ("Robert Crane", 4530.25, 4535.0, "Thanks for listening."),
     ]
 
 
 def test_srt_without_blank_lines_or_speakers(tmp_path):
-    [doc] = parse_text(tmp_path, "show.srt", "1\n00:00:01,000 --> 00:00:02,000\n<i>First</i> line\n"
-                       "2\n00:00:02,000 --> 00:00:03,000\nsecond line\n3\n02:00:00.5 --> 02:00:01.25\n[Host] late\n")
-    assert turns(doc) == [(None, 1.0, 3.0, "First line second line"), ("Host", 7200.5, 7201.25, "late")]
+    with pytest.warns(IngestWarning, match=r"show.srt, line 8: cue times not written as HH:MM:SS.mmm \(such as "
+                      r"'02:00:00.5 --> 02:00:01.25'\) were read as the times they mean \(1 in the file\)"):
+        [doc] = parse_text(tmp_path, "show.srt", "1\n00:00:01,000 --> 00:00:02,000\n<i>First</i> line\n"
+                           "2\n00:00:02,000 --> 00:00:03,000\nsecond line\n3\n02:00:00.5 --> 02:00:01.25\n[Host] late\n")
+    assert turns(doc) == [(None, 1.0, 3.0, "First line second line"), (None, 7200.5, 7201.25, "[Host] late")]
 
 
 def test_podcasting_json():
@@ -97,7 +103,7 @@ def test_otter_text_file():
 
 @pytest.mark.parametrize("stamp,seconds", [
     ("00:00:05.000", 5.0), ("01:02:03.5", 3723.5), ("1:02:03,250", 3723.25), ("75:30.000", 4530.0),
-    ("123:00:00.000", 442800.0), ("00:07", 7.0), ("00:60.000", None), ("01:60:00.000", None), ("1:2:3", None),
+    ("123:00:00.000", 442800.0), ("00:07", 7.0), ("00:60.000", None), ("01:60:00.000", None), ("1:2:3", 3723.0),
     ("-00:01.000", None), ("00:01.abc", None), ("", None)])
 def test_parse_cue_time(stamp, seconds):
     assert parse_cue_time(stamp) == seconds

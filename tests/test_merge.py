@@ -66,6 +66,7 @@ def test_transcript_chunks_have_speakers_and_exact_starts(mixed_db):
         ("episode-302", "Brenton Johnson", 9.9, "00:09"),
         ("episode-302", "Robert Crane", 3725.5, "1:02:05"),
         ("episode-303", "Robert Crane", 1.0, "00:01"),
+        ("episode-303", None, 4.0, "00:04"),
         ("episode-303", "Jane Citizen", 8.5, "00:08"),
         ("episode-303", "Robert Crane", 4530.25, "1:15:30"),
     ]
@@ -113,10 +114,10 @@ def test_same_rows_whatever_the_order_of_files(tmp_path):
     assert [r[0] for r in a["documents"]] == ["episode-301", "episode-302", "episode-303"]
 
 
-def test_transcript_attached_by_feed_link_or_number_else_its_own(tmp_path):
+def test_transcript_attached_by_feed_link_or_show_naming_else_its_own(tmp_path):
     shutil.copy(MIXED / "feed.xml", tmp_path)
     shutil.copy(MIXED / "licensing-chat.json", tmp_path / "licensing-chat.json")  # named in the feed
-    shutil.copy(MIXED / "ep301.vtt", tmp_path / "episode 301 captions.vtt")  # number in the name
+    shutil.copy(MIXED / "ep301.vtt", tmp_path / "Need to Know 301 captions.vtt")  # the show's name and the number
     shutil.copy(MIXED / "ntk-303-transcript.srt", tmp_path / "guest-interview.srt")  # neither
     docs = {d.id: d for d in ingest.sources.load_sources([tmp_path])}
     assert sorted(docs) == ["episode-301", "episode-302", "guest-interview"]

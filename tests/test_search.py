@@ -176,3 +176,45 @@ def test_a_query_of_stop_words_only_is_answered(corpus_db):
         results = search(corpus_db, query, limit=5)
         assert results, query
         assert all(all(w in r["text"].lower().split() or w in r["text"].lower() for w in query.split()) for r in results)
+
+
+def long_turn_vtt(start: int, cues: int) -> str:
+    """One speaker for `cues` four-second cues from `start` seconds; cue n says 'marker{n}'."""
+    def stamp(s: int) -> str:
+        return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}.000"
+    blocks = [f"{stamp(start + 4 * n)} --> {stamp(start + 4 * n + 4)}\n<v Robert Crane>We go on about the "
+              f"rollout plan and marker{n} while the tenant settings load," for n in range(cues)]
+    return "WEBVTT\n\n" + "\n\n".join(blocks) + "\n"
+
+
+@pytest.fixture(scope="module")
+def show_db(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("show")
+    (folder / "feed.xml").write_text(
+        '<rss xmlns:podcast="https://podcastindex.org/namespace/1.0"><channel><title>Need to Know podcast</title>'
+        '<link>https://ciaops.podbean.com/</link><item><title>Episode 400: Kubernetes office hours</title>'
+        '<guid>ntk-400</guid><enclosure url="https://cdn.example/ntk400.mp3" type="audio/mpeg"/>'
+        '<podcast:transcript url="https://cdn.example/t/ntk400.vtt" type="text/vtt"/>'
+        '<description>A chat about tenant settings.</description></item></channel></rss>')
+    (folder / "ntk400.vtt").write_text(long_turn_vtt(3590, 30))  # 59:50 to 1:01:50, one speaker
+    db = folder / "kb.db"
+    from kb.build import build_kb
+    from conftest import TOPICS
+    build_kb([folder], db, TOPICS)
+    return db
+
+
+def test_a_word_only_in_a_title_finds_its_episode(show_db):
+    from kb.search import knowledge_base
+    kb = knowledge_base(show_db)
+    assert kb.corrected("kubernetes") == "kubernetes"  # a title word is a word of the corpus: not 'corrected'
+    [first] = kb.search("kubernetes", limit=1)
+    assert (first["document_id"], first["title"], first["show"]) == (
+        "episode-400", "Episode 400: Kubernetes office hours", "Need to Know podcast")
+
+
+@pytest.mark.parametrize("cue", [1, 3, 17, 29])
+def test_a_transcript_hit_starts_at_the_cue_that_holds_the_words(show_db, cue):
+    [hit] = search(show_db, f"marker{cue}", limit=1)
+    assert hit["start"] == 3590 + 4 * cue and hit["start_estimated"] is False  # the cue's own start
+    assert hit["url"] == f"https://cdn.example/ntk400.mp3#t={3590 + 4 * cue}"

@@ -119,7 +119,12 @@ async def test_json_results_and_facets(ds):
     top = data["results"][0]
     assert (top["episode"], top["speaker"], top["time"], top["start_estimated"], top["url"]) == (
         234, "Robert Crane", "08:49", False, EPISODE_234)
-    assert set(data["facets"]) == {"topic", "kind", "document", "speaker", "year", "chapter"}
+    assert set(data["facets"]) == {"topic", "kind", "document", "speaker", "year", "chapter", "show", "season"}
+    listed, everything = await all_results(ds, "q=F1+license+price+per+user&weaker=1")
+    episodes = sum(r["show"] == "Need to Know podcast" for r in everything)
+    assert 0 < episodes < len(everything) and top["show"] == "Need to Know podcast"  # the write-ups have no show
+    assert [(f["value"], f["count"]) for f in listed["facets"]["show"]] == [("Need to Know podcast", episodes)]
+    assert listed["facets"]["season"] == []  # the show has no seasons
     documents = {f["value"]: f for f in data["facets"]["document"]}
     assert documents["episode-234"]["label"] == "Episode 234: Need to Know podcast–Episode 234"
 
@@ -128,7 +133,7 @@ async def all_results(ds, query):
     """Every result of a query, read page by page through /-/kb-search.json."""
     first = await get_json(ds, f"/-/kb-search.json?{query}")
     results, page = list(first["results"]), 1
-    while len(results) < first["total"]:
+    while len(results) < first["total"] + (first["weaker"] if first.get("weaker_listed") else 0):
         page += 1
         data = await get_json(ds, f"/-/kb-search.json?{query}&page={page}")
         assert data["total"] == first["total"] and data["results"]

@@ -105,7 +105,7 @@ def test_urls_build_and_merge_with_files(server, tmp_path):
         ("episode-301", f"{server}/2020/04/01/episode-301/", json.dumps(sorted(
             [f"{server}/2020/04/01/episode-301/", f"{server}/feed", f"{server}/transcripts/ep301.vtt"])), 3723),
         ("episode-302", f"{server}/feed", json.dumps([f"{server}/feed", f"{server}/t/licensing-chat.json"]), 2710),
-        ("episode-303", "ntk-303-transcript.srt", json.dumps(["ntk-303-transcript.srt"]), None),
+        ("episode-303", "ntk-303-transcript.srt", json.dumps(["ntk-303-transcript.srt"]), 4535),  # its last cue
     ]
     starts = con.execute("select start from chunks where document_id = 'episode-301' and speaker is not null").fetchall()
     assert [s for (s,) in starts] == [5.0, 14.25, 3598.0, 3603.5]

@@ -20,7 +20,7 @@ FEEDS_PATH = "/-/feeds"  # JSON Feeds of passages (feeds.py)
 PAGE_SIZE = 20
 RELATED_SIZE = 10
 FACET_TITLES = {"topic": "topic", "kind": "kind", "document": "episode or write-up", "speaker": "speaker",
-                "year": "year", "chapter": "chapter"}
+                "year": "year", "chapter": "chapter", "show": "show", "season": "season"}
 
 
 @dataclass(frozen=True)

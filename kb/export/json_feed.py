@@ -92,7 +92,8 @@ def link_html(label: str, url: str | None) -> str:
 
 
 def rfc3339(published: str) -> str:
-    return published if "T" in published else f"{published[:10]}T00:00:00Z"
+    day = published[:10] if len(published) >= 10 else f"{published[:7]}-01"  # '2014-01': the month's first day
+    return published if "T" in published else f"{day}T00:00:00Z"
 
 
 def feed_title(options: ExportOptions) -> str:

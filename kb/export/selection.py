@@ -109,7 +109,7 @@ def wanted(doc: sqlite3.Row, options: ExportOptions, topic_names: tuple[str, ...
     if options.episodes and not (doc["episode"] and options.episodes[0] <= doc["episode"] <= options.episodes[1]):
         return False
     if options.since or options.until:
-        published = date.fromisoformat(doc["published"][:10]) if doc["published"] else None
+        published = published_day(doc["published"])
         if published is None:
             return False  # a date range cannot place an undated document
         if (options.since and published < options.since) or (options.until and published > options.until):
@@ -201,3 +201,10 @@ def resources_on(topic_name: str, items: list[dict], kb: Searcher) -> list[tuple
     name = kb.topic(topic_name).name
     return [(i, r) for i in items for r in i["resources"]
             if any(t.name == name for t in matched_topics(r["label"], kb.taxonomy))]
+
+
+def published_day(published: str | None) -> date | None:
+    """The day of a published date; a month-precision date ('2014-01') is its month's first day."""
+    if not published:
+        return None
+    return date.fromisoformat(published[:10] if len(published) >= 10 else f"{published[:7]}-01")

@@ -33,12 +33,13 @@ class Cue:
     end: float
     text: str
     speaker: str | None = None
-    new_speaker: bool = False  # the first cue of a speaker's turn: SRT writes 'Name: ' before it
+    new_speaker: bool = False  # the first cue of a speaker's turn
 
     @property
     def shown(self) -> str:
-        """The cue's text as SRT shows it, with the speaker's name where a turn starts."""
-        return f"{self.speaker}: {self.text}" if self.new_speaker and self.speaker else self.text
+        """The cue's text as SRT shows it, with its speaker's name: on every cue, since a reader
+        takes a 'Name:' label for a speaker only where the file uses it more than once."""
+        return f"{self.speaker}: {self.text}" if self.speaker else self.text
 
 
 def wrap(text: str, width: int = MAX_LINE_CHARS) -> list[str] | None:
@@ -103,7 +104,7 @@ def passage_cues(passage: Passage, tokens: list[tuple[str, float, float]], new_s
 
     for token in tokens:
         if current:
-            head = f"{passage.speaker}: " if new_speaker and passage.speaker and not cues else ""
+            head = f"{passage.speaker}: " if passage.speaker else ""  # room for SRT's label on every cue
             text = head + " ".join(t for t, _, _ in current) + " " + token[0]
             if wrap(text) is None or token[2] - current[0][1] > MAX_CUE_SECONDS:
                 close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import json
 
-from ingest.transcript import speaker_prefix
 
 from .cues import Cue, shown_lines
 
@@ -45,8 +44,6 @@ def to_srt(cues: list[Cue]) -> str:
     parts = []
     for n, cue in enumerate(cues, 1):
         text = cue.shown
-        if not cue.new_speaker and cue.speaker and speaker_prefix(text)[0] is not None:
-            text = f"{cue.speaker}: {text}"  # 'Note: ...' would read as a new speaker called Note
         lines = [plain(line) for line in shown_lines(text)]
         parts.append(f"{n}\n{clock(cue.start, ',')} --> {clock(cue.end, ',')}\n" + "\n".join(lines) + "\n")
     return "\n".join(parts)
