@@ -203,7 +203,8 @@ def fetched_transcripts(urls: list[str], say: OnFile, role: str = "transcript") 
 def source_name(path: Path, source: Path) -> str:
     """The path as stored in kb.db: from the folder given (or the file's name), wherever the build ran."""
     base = source.parent if source.is_dir() else path.parent
-    return path.resolve().relative_to(base.resolve()).as_posix()
+    # absolute, not resolved: a folder given through a link ('corpus' -> elsewhere) keeps its name
+    return Path(os.path.abspath(path)).relative_to(os.path.abspath(base)).as_posix()
 
 
 def unique_ids(documents: list[Document]) -> list[Document]:
