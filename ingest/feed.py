@@ -27,8 +27,9 @@ from .urls import name_of, normal_url, web_url
 name = "podcast-feed"
 role = "feed"
 markup = True
-FEED_START = re.compile(r"^\s*(?:<\?xml[^>]*\?>\s*|<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*|<\?xml-stylesheet[^>]*\?>\s*)*"
+FEED_START = re.compile(r"^\s*(?:<\?xml[^>]*\?>\s*|<!--.*?-->\s*|<!DOCTYPE[^\[>]*(?:\[.*?\]\s*)?>\s*|<\?xml-stylesheet[^>]*\?>\s*)*"
                         r"<(?:[\w-]+:)?(?:rss|feed|RDF)\b", re.I | re.S)
+ENTITY = re.compile(r"<!ENTITY\b", re.I)
 ITEM = re.compile(r"<(?:item|entry)\b[^>]*>", re.I)
 TRANSCRIPT = re.compile(r"<podcast:transcript\b([^>]*)>", re.I)
 ATTRIBUTE = re.compile(r"([\w:-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
@@ -56,8 +57,10 @@ def parse(path: str, text: str) -> list[Document]:
         raise IngestError("the feed has no items (<item> or <entry>)", path,
                           text.count("\n", 0, channel.start()) + 1 if channel else 1)
     if problem is not None:
+        # feedparser never expands a DOCTYPE's entities (no billion laughs, no file:// reads): say so.
+        why = "its DOCTYPE declares entities, which are not expanded" if ENTITY.search(text) else reason(problem)
         warnings.warn(IngestWarning(f"{path}{f', line {line}' if line else ''}: the feed is not well-formed XML "
-                                    f"({reason(problem)}); {len(parsed.entries)} item(s) were read before it"))
+                                    f"({why}); {len(parsed.entries)} item(s) were read before it"))
     spans = item_spans(text)
     aligned = len(spans) == len(parsed.entries)
     channel = Channel(" ".join(str(parsed.feed.get("title") or "").split()) or None, web_url(parsed.feed.get("link")))

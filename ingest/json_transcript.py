@@ -18,7 +18,8 @@ SHAPE = ("expected an object with segments[] of startTime/endTime/body (Podcasti
 
 
 def sniff(path: str, text: str) -> bool:
-    return text.lstrip("\ufeff \t\r\n")[:1] in ("{", "[")
+    # A .json file is JSON whatever it holds (`null`, a bare string), so its error says so.
+    return text.lstrip("\ufeff \t\r\n")[:1] in ("{", "[") or path.lower().endswith(".json")
 
 
 def parse(path: str, text: str) -> list[Document]:

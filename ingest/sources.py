@@ -3,6 +3,7 @@ shows (ingest/formats.py), then merged into one document per episode or post (in
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,6 +20,7 @@ from .model import Document
 from .transcript import TRANSCRIPT_PREFERENCE, transcript_rank
 from .urls import is_web_url, name_of
 
+OTHER_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)  # file://, ftp://: not fetched, and not a path either
 OnFile = Callable[[str | Path], None]
 OnSkip = Callable[[IngestError], None]
 
@@ -27,6 +29,8 @@ def iter_source_files(sources: Iterable[str | os.PathLike]) -> Iterator[Path]:
     """Files named directly, and the source files under folders (sorted, hidden ones skipped).
     Only regular files are read: a FIFO or a device (/dev/zero) would never end."""
     for source in sources:
+        if OTHER_URL.match(str(source)):
+            raise IngestError("only http:// and https:// URLs are fetched; name a local file by its path", str(source))
         path = Path(source)
         if not path.exists():
             raise IngestError("no such file or folder", str(path))

@@ -72,7 +72,8 @@ def check_query(text: str) -> None:
     """SearchError when a query asks more than any search should do."""
     words = len(text.split())
     if len(text) > MAX_QUERY_CHARS or words > MAX_QUERY_WORDS:
-        raise SearchError(f"the query is too long ({len(text):,} characters, {words:,} words): a query may have "
+        plural = "" if words == 1 else "s"
+        raise SearchError(f"the query is too long ({len(text):,} characters, {words:,} word{plural}): a query may have "
                           f"at most {MAX_QUERY_CHARS} characters and {MAX_QUERY_WORDS} words")
 
 

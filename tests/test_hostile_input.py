@@ -347,3 +347,37 @@ def test_full_disk_is_a_clean_error_and_keeps_kb_db(tmp_path, monkeypatch):
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"Error: cannot write {db}: database or disk is full\n{db} was left as it was.\n" in result.output
     assert db.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir() if p.name != ".kb.db.lock") == ["kb.db"]
+
+
+LAUGHS = "".join(f'<!ENTITY l{n + 1} "{f"&l{n};" * 10}">' for n in range(8))
+
+
+@pytest.mark.parametrize("doctype,entity", [
+    (f'<!DOCTYPE r [<!ENTITY l0 "lol">{LAUGHS}]>', "&l8;"),  # a billion laughs, if expanded
+    ('<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>', "&x;"),  # a local file, if resolved
+])
+def test_feed_entities_are_never_expanded(tmp_path, doctype, entity):
+    path = tmp_path / "feed.xml"
+    path.write_text(f'<?xml version="1.0"?>\n{doctype}\n<rss><channel><title>x</title><item><title>Episode 5</title>'
+                    f"<description>before {entity} after</description></item></channel></rss>")
+    [doc], warned = load(path)
+    assert doc.id == "episode-5" and doc.role == "feed"  # a DOCTYPE with a subset is still a feed
+    text = doc.segments[0].text
+    assert text.startswith("before") and text.endswith("after") and len(text) < 40 and "root:" not in text
+    assert warned == [f"{path}, line 2: the feed is not well-formed XML (its DOCTYPE declares entities, "
+                      "which are not expanded); 1 item(s) were read before it"]
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.invalid/feed.xml"])
+def test_other_urls_are_named_not_looked_up_as_paths(url):
+    with pytest.raises(IngestError) as exc:
+        ingest.sources.load_sources([url])
+    assert str(exc.value) == f"{url}: only http:// and https:// URLs are fetched; name a local file by its path"
+
+
+def test_a_json_file_of_null_is_not_a_transcript(tmp_path):
+    path = tmp_path / "ep9.json"
+    path.write_text("null")
+    with pytest.raises(IngestError) as exc:
+        ingest.sources.parse_file(path)
+    assert str(exc.value).startswith(f"{path}, line 1: not a transcript: expected an object with segments[]")

@@ -33,7 +33,7 @@ def served(corpus_db, **changes):
 async def test_search_routes_keep_datasettes_permissions(corpus_db, where):
     ds = served(corpus_db, **({"database": {"allow": False}} if where == "database" else {"allow": False}))
     assert (await ds.client.get("/kb/chunks.json")).status_code == 403
-    for route in ROUTES:
+    for route in ROUTES + ["/-/feeds/topic/gdap.json", "/-/feeds/search.json?q=GDAP", "/-/kb-audio/1"]:
         response = await ds.client.get(route)
         assert response.status_code == 403, route
         assert "GDAP" not in response.text and "Granular" not in response.text
