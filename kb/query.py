@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .analysis import STOP_WORDS, fold, stem, terms
 from .facets import Filters
@@ -187,7 +188,8 @@ class Corrector:
     def is_unknown(self, word: str, word_stem: str) -> bool:
         return (4 <= len(word) <= MAX_CORRECTED_LENGTH and word.isascii() and word.isalpha() and bool(word_stem)
                 and len(terms(word)) == 1
-                and word.lower() not in self.taxonomy_words and self.reader.postings(word_stem) is None)
+                and word.lower() not in self.taxonomy_words and self.reader.postings(word_stem) is None
+                and not is_english_word(word))
 
     def likeliest_neighbour(self, word: str, context: tuple[str, str] = ("", "")) -> str | None:
         """The word one deletion, insertion, change or swap away whose stem makes a word pair the
@@ -206,6 +208,20 @@ class Corrector:
             if best_key is None or key > best_key:
                 best, best_key = candidate, key
         return best
+
+
+@lru_cache(maxsize=1)
+def english_words():
+    """pyspellchecker's English word list, read on the first word the corpus lacks (it takes a
+    quarter of a second, which a search without an unknown word never pays)."""
+    from spellchecker import SpellChecker
+    return SpellChecker(language="en", distance=1).word_frequency
+
+
+def is_english_word(word: str) -> bool:
+    """A real word the corpus happens not to use ("coping") is searched as typed, never turned
+    into a corpus word one letter away ("coming")."""
+    return word.lower() in english_words()
 
 
 def one_edit_away(word: str) -> set[str]:

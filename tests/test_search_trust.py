@@ -176,3 +176,12 @@ def test_spelling_is_corrected_only_where_it_finds_more(kb):
     assert kb.interpreter.correction.corrected["GDAP walkiee"] == "GDAP walkied"
     assert kb.corrected("GDAP walkiee") == "GDAP walkiee"
     assert kb.corrected("walkiee talkie") == "walkied talkie"
+
+
+def test_a_real_word_the_corpus_lacks_is_searched_as_typed(kb):
+    # "coping" is one letter from "coming", which the corpus uses; it is an English word the
+    # speakers never said, so it stays, and the passage on customers working from home is found.
+    assert kb.corrected("how were Brenton's customers coping when everyone worked from home") == \
+        "how were Brenton's customers coping when everyone worked from home"
+    found = kb.search("how were Brenton's customers coping when everyone had to work from home", limit=5)
+    assert any("my customers just went back to their normal way of working" in r["text"] for r in found)
