@@ -138,6 +138,12 @@ def test_an_old_name_finds_the_new(kb):
     assert any("AI Cloud Partner Program" in r["text"] for r in results)
 
 
+def test_an_exam_code_finds_the_certification_it_earns(kb):
+    # the write-ups name certifications, partners name exams: no passage says "AZ-500"
+    results = kb.search("AZ-500 exam", limit=5)
+    assert results and all("Azure Security Engineer Associate" in r["text"] for r in results)
+
+
 def test_the_vocabulary_covers_the_field():
     entries = load_vocabulary(VOCABULARY)
     assert len(entries) >= 50
