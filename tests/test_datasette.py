@@ -33,6 +33,12 @@ async def test_old_search_address_redirects(ds):
     assert response.status_code == 302 and response.headers["location"] == "/-/kb-search?q=GDAP&topic=MFA"
 
 
+async def test_old_json_address_answers_without_a_redirect(ds):
+    old = await ds.client.get("/-/search.json?q=GDAP&topic=GDAP")
+    new = await ds.client.get("/-/kb-search.json?q=GDAP&topic=GDAP")
+    assert old.status_code == 200 and old.json() == new.json() and old.json()["total"] > 0
+
+
 async def test_home_page_title(ds):
     response = await ds.client.get("/")
     assert response.status_code == 200 and "Need to Know KB" in response.text

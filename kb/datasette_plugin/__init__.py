@@ -8,7 +8,8 @@ Pages (GET parameters only, so every state of the page is a shareable URL):
 - /-/kb-search?related=CHUNK_ID[&n=N]   the passages nearest to one passage
 - /-/kb-search.json with the same parameters: the same results and facets as JSON
 - /-/kb-audio/DOCUMENT_ID   an episode's local audio file, with byte ranges (audio.py)
-- /-/search redirects to /-/kb-search, unless datasette-search-all (which owns that path) is installed
+- /-/search redirects to /-/kb-search, unless datasette-search-all (which owns that path) is installed;
+  /-/search.json answers as /-/kb-search.json does
 - /-/feeds/topic/SLUG.json and /-/feeds/search.json?q=...: JSON Feed 1.1 of passages on a topic or
       matching a saved search (feeds.py), linked from the search page and the topics table
 
@@ -41,7 +42,8 @@ def prepare_connection(conn, database, datasette):
 
 @hookimpl
 def register_routes(datasette):
-    routes = [(rf"^{SEARCH_PATH}$", search_page), (rf"^{SEARCH_PATH}\.json$", search_json),
+    # /-/search.json, the JSON's old address, answers as itself: API clients need not follow a redirect.
+    routes = [(rf"^{SEARCH_PATH}$", search_page), (rf"^{SEARCH_PATH}\.json$", search_json), (r"^/-/search\.json$", search_json),
               (rf"^{AUDIO_PATH}/(?P<document_id>[^/]+)$", serve_audio),
               (rf"^{FEEDS_PATH}/topic/(?P<slug>[a-z0-9-]+)\.json$", topic_feed),
               (rf"^{FEEDS_PATH}/search\.json$", search_feed)]
