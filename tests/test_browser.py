@@ -229,6 +229,10 @@ def test_the_first_result_is_on_the_first_screen(browser, server, screen, tmp_pa
     first = page.locator("ol.kb-results > li.kb-result").first.bounding_box()
     assert first["y"] + 40 < SCREENS[screen]["height"], first  # its title and a line of its snippet show
     assert page.locator(".kb-count").bounding_box()["y"] < first["y"]
+    width = page.evaluate("() => [document.documentElement.scrollWidth, document.querySelector('header').offsetWidth]")
+    assert width == [SCREENS[screen]["width"]] * 2  # nothing wider than the screen; the header bar spans it
+    if screen == "phone":  # the folded filter comes before the results, on the first screen
+        assert page.locator(".kb-filter > summary").bounding_box()["y"] < first["y"]
     shot = Path(SCREENSHOT).with_name(f"search-page-{screen}.png") if SCREENSHOT else tmp_path / f"{screen}.png"
     page.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000

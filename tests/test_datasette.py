@@ -1,10 +1,13 @@
 """Datasette in process: the plugin, facets, FTS settings and the canned queries of metadata.yml."""
 import json
 import re
+from urllib.parse import urlencode
 
 import pytest
 import yaml
 from datasette.app import Datasette
+
+from kb.search import Searcher
 
 from conftest import METADATA
 
@@ -147,13 +150,18 @@ async def test_kb_facts_sql_function(ds):
     assert row["rows"][0]["subject"].startswith("Nonprofit/TSI Product Accelerator")
 
 
-async def test_home_and_database_pages_lead_to_the_search(ds):
+async def test_home_and_database_pages_lead_to_the_search(ds, corpus_db):
     home = await ds.client.get("/")
     assert 'href="/-/kb-search"' in home.text
     assert re.search(r'About:\s*<a href="/-/kb-search">\s*Need to Know KB search</a>', home.text)
     database = (await ds.client.get("/kb")).text
     assert 'href="/-/kb-search"' in database
-    assert "select * from chunk_keywords" not in database  # the SQL box starts on a table people read
+    # the SQL box starts from ranked search (set before Datasette's editor reads it), and that SQL runs
+    from kb.datasette_plugin import FIRST_SQL
+    assert json.dumps(FIRST_SQL) in database
+    ranked = await get_json(ds, "/kb.json?" + urlencode({"sql": FIRST_SQL, "_shape": "array"}))
+    best = [r["text"][:200] for r in Searcher(corpus_db).search("GDAP", limit=10)]
+    assert [r["text"] for r in ranked] == best and len(best) > 1
     tables = await get_json(ds, "/kb.json")
     hidden = {t["name"] for t in tables["tables"] if t["hidden"]}
     assert {"chunk_keywords", "chunk_topics"} <= hidden and "chunks" not in hidden
@@ -161,6 +169,11 @@ async def test_home_and_database_pages_lead_to_the_search(ds):
 
 async def test_the_chunks_page_shows_each_facet_once(ds):
     data = await get_json(ds, "/kb/chunks.json?_size=0")
+    assert sorted(data["facet_results"]) == ["chapter", "document_id", "kind", "speaker", "topics"]
+    # asking for a facet metadata.yml already sets (an old link) goes to the page without it
+    response = await ds.client.get("/kb/chunks.json?_facet_array=topics&kind=transcript&_size=0")
+    assert response.status_code == 302 and response.headers["location"] == "/kb/chunks.json?kind=transcript&_size=0"
+    data = await get_json(ds, response.headers["location"])
     assert sorted(data["facet_results"]) == ["chapter", "document_id", "kind", "speaker", "topics"]
 
 

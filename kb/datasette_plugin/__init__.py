@@ -20,6 +20,7 @@ and its template in templates/kb_search.html.
 from __future__ import annotations
 
 import importlib.util
+import json
 
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound
@@ -55,6 +56,24 @@ def register_routes(datasette):
 @hookimpl
 def asgi_wrapper(datasette):
     return lambda app: guarded(app, datasette)
+
+
+# The SQL box of the kb database page starts from ranked search, not `select * from chapters`.
+FIRST_SQL = """-- kb_search(query, n): the best chunk ids for a query, best first
+select d.title, c.speaker, c.time, c.url, substr(c.text, 1, 200) as text
+from json_each(kb_search('GDAP', 10)) as ranked
+join chunks c on c.id = ranked.value
+join documents d on d.id = c.document_id
+order by ranked.key"""
+
+
+@hookimpl
+def extra_body_script(view_name, database):
+    if view_name != "database" or database != "kb":
+        return None
+    # Runs before Datasette's editor reads the box (on window load); a SQL the user typed stays.
+    return ('const box = document.querySelector("textarea#sql-editor");\n'
+            f'if (box && box.value.startsWith("select * from ")) box.value = {json.dumps(FIRST_SQL)};')
 
 
 @hookimpl

@@ -1,6 +1,7 @@
 """SQL functions for kb.db's canned queries, registered on each connection Datasette opens:
 
-- kb_search(q, n)         JSON array of the ids of the n best chunks for q, best first
+- kb_search(q, n)         JSON array of the ids of the n best matches for q, best first: the
+                          passages the search page lists (weaker ones are left out)
 - kb_related(chunk_id, n) JSON array of the ids of the n chunks nearest to a chunk, nearest first
 - kb_score(q, chunk_id)   the fused relevance score of one chunk for q
 - kb_snippet(text, q)     the part of text around the query's words
@@ -18,7 +19,7 @@ import numpy as np
 
 from ..export.selection import ExportOptions, document_item
 from ..fact_search import fact_ids
-from ..query import query_stems
+from ..query import Query, query_stems
 from ..ranking import top_ids
 from ..search import knowledge_base
 from ..snippets import snippet
@@ -34,9 +35,11 @@ def ranked(path: str, q: str) -> tuple[np.ndarray, tuple[int, ...]]:
 
 @lru_cache(maxsize=64)
 def ranked_for_version(path: str, version: int, q: str) -> tuple[np.ndarray, tuple[int, ...]]:
-    """Kept while the same query is paged through; a rebuilt kb.db has a new version."""
-    scores = knowledge_base(path).scores(q)
-    return scores, tuple(top_ids(scores, MAX_RESULTS))
+    """Every chunk's score, and the best matches' ids, as the search page ranks and lists them
+    (a speaker the query names first). Kept while the same query is paged through; a rebuilt
+    kb.db has a new version."""
+    found = knowledge_base(path).ranked(Query(q))
+    return found.scores, tuple(top_ids(found.listed(weaker=False), MAX_RESULTS))
 
 
 def register_functions(conn, path: str) -> None:
