@@ -24,7 +24,7 @@ from ingest.sources import load_sources
 from .chapters import add_generated_chapters
 from .chunking import Chunk, chunk_documents
 from .facts import extract_facts
-from .store import atomic_database, write_facts, write_full_text, write_passages, write_postings
+from .store import atomic_database, write_facts, write_full_text, write_passages, write_postings, write_start_arrays
 from .analysis import terms
 from .atomic import exclusive, leftovers
 from .audio.transcribe import transcriber
@@ -103,6 +103,7 @@ def build_locked(sources: list[str | Path], db_path: str | Path, topics_path: st
             index = build_index(list(range(1, len(chunks) + 1)), counts)
             full_text.result()
         write_postings(db, index, chunks)
+        write_start_arrays(db, chunk_lengths(counts))
     return BuildSummary(
         documents=len(documents), episodes=sum(d.kind == "episode" for d in documents),
         chunks=len(chunks), topics=len(taxonomy), resources=sum(len(d.resources) for d in documents),

@@ -12,7 +12,6 @@ MAX_WORDS = 250
 LIST_WORDS = 150  # a list keeps growing to this size before it is cut at an item
 BODY_KINDS = {"section", "bullet", "table"}
 PROSE_KINDS = {"section", "show_notes"}
-CHUNK_KINDS = ("show_notes", "transcript", "section", "bullet", "table", "references", "resources", "boilerplate")
 SPEECH_WORDS_PER_SECOND = 2.5  # about 150 words a minute, to estimate times inside a long turn
 # A sentence ends at . ! ? or …, perhaps closed by a quote or bracket, before a capital or digit.
 SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)]))\s+(?=[\"'“‘(]?[A-Z0-9])")

@@ -16,15 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-import yaml
 
 from ingest.errors import IngestWarning, KBError
 
 from .audio.options import DEFAULT_ENGINE, ENGINES
-from .chunking import CHUNK_KINDS
 from .facets import Filters
-from .export.renderers import FORMATS
+from .export import FORMATS
 from .paths import bundled
+from .schema import CHUNK_KINDS
 from .progress import FileProgress
 
 if TYPE_CHECKING:
@@ -320,6 +319,7 @@ def metadata_for(db: str, metadata_path: str) -> str:
     name = Path(db).stem
     if name == "kb":
         return metadata_path
+    import yaml
     data = yaml.safe_load(Path(metadata_path).read_text(encoding="utf-8"))
     databases = data.get("databases", {})
     if "kb" in databases:

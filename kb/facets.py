@@ -5,6 +5,7 @@ set of any size is a few numpy operations, not a SQL query per facet.
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, fields
@@ -46,10 +47,29 @@ def _coder() -> defaultdict:
 class FacetIndex:
     """Facet values per chunk id (index 0 unused) as codes into a list of values."""
 
-    def __init__(self, conn: sqlite3.Connection, n_chunks: int):
+    def __init__(self, conn: sqlite3.Connection, n_chunks: int, arrays: dict | None = None):
+        """From the kb_arrays blobs (`arrays`, as `to_arrays` gives them) when kb.db has them, else
+        from the chunk rows."""
+        self.labels = {doc: f"Episode {episode}: {title}" if episode else title
+                       for doc, title, episode in conn.execute("select id, title, episode from documents")}
+        self._topic_chunks: dict[str, np.ndarray] = {}
+        if arrays:
+            self.values = json.loads(arrays["facet_values"].decode("utf-8"))
+            self.codes = {name: arrays[f"codes:{name}"] for name in FACETS if name != "topic"}
+            self.topic_chunks, self.topic_codes = arrays["topic_chunks"], arrays["topic_codes"]
+            return
+        self.read_rows(conn, n_chunks)
+
+    def to_arrays(self) -> dict:
+        """Everything this index holds, as the named arrays kb/store.py keeps in kb_arrays."""
+        found = {f"codes:{name}": codes for name, codes in self.codes.items()}
+        found["topic_chunks"], found["topic_codes"] = self.topic_chunks, self.topic_codes
+        found["facet_values"] = json.dumps(self.values, ensure_ascii=False).encode("utf-8")
+        return found
+
+    def read_rows(self, conn: sqlite3.Connection, n_chunks: int) -> None:
         self.values: dict[str, list] = {name: [None] for name in FACETS}  # code 0: no value
         self.codes = {name: np.zeros(n_chunks + 1, dtype=np.int32) for name in FACETS if name != "topic"}
-        self._topic_chunks: dict[str, np.ndarray] = {}
         self._coders = {name: _coder() for name in FACETS}
         sql = """select c.id, c.kind, c.document_id, c.speaker, d.year, c.chapter, d.show, d.season
                  from chunks c join documents d on d.id = c.document_id"""
@@ -59,8 +79,6 @@ class FacetIndex:
             at = np.array(ids, dtype=np.int64)
             for name, column in zip(COLUMN_FACETS, columns):
                 self.codes[name][at] = self._encode(name, column)
-        self.labels = {doc: f"Episode {episode}: {title}" if episode else title
-                       for doc, title, episode in conn.execute("select id, title, episode from documents")}
         names = dict(conn.execute("select id, name from topics"))
         chunks, codes = [], []
         # One row per topic with its chunk ids as text: far quicker to read than a row per pair.

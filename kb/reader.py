@@ -51,8 +51,9 @@ class Reader:
             self.n_chunks = self.conn.execute("select coalesce(max(id), 0) from chunks").fetchone()[0]
             self.taxonomy = self.load_taxonomy()
             self.vocabulary = self.load_vocabulary()
-            self.lengths = self.load_lengths()
-            self.facets = FacetIndex(self.conn, self.n_chunks)
+            arrays = self.load_arrays()
+            self.lengths = arrays["lengths"]
+            self.facets = FacetIndex(self.conn, self.n_chunks, arrays)
         except sqlite3.DatabaseError as exc:
             raise SearchError(f"{self.path}: not a kb.db built by 'kb build' ({exc})") from None
         self.index = PostingsIndex(self.conn, self.n_chunks, length_norms(self.lengths))
@@ -62,10 +63,11 @@ class Reader:
         check_version(self.conn, self.path)
 
     def load_taxonomy(self) -> list[Topic]:
-        rows = self.conn.execute("select name, description, aliases, patterns from topics order by rowid")
+        rows = self.conn.execute("select name, description, aliases, patterns, pattern_needs from topics order by rowid")
         return topics_from_entries([
             {"name": r["name"], "description": r["description"],
-             "aliases": json.loads(r["aliases"] or "[]"), "patterns": json.loads(r["patterns"] or "[]")}
+             "aliases": json.loads(r["aliases"] or "[]"), "patterns": json.loads(r["patterns"] or "[]"),
+             "pattern_needs": json.loads(r["pattern_needs"] or "[]")}
             for r in rows
         ], str(self.path))
 
@@ -73,14 +75,11 @@ class Reader:
         rows = self.conn.execute("select names, history, topic from vocabulary order by id")
         return [Names(json.loads(r["names"]), r["history"] or "", r["topic"]) for r in rows]
 
-    def load_lengths(self) -> np.ndarray:
-        """Each chunk's number of index terms, by chunk id (id 0 is unused): BM25's length."""
-        lengths = np.zeros(self.n_chunks + 1, dtype=np.float32)
-        rows = self.conn.execute("select id, coalesce(term_count, 0) from chunks").fetchall()
-        if rows:
-            ids, counts = zip(*rows)
-            lengths[np.array(ids, dtype=np.int64)] = counts
-        return lengths
+    def load_arrays(self) -> dict[str, np.ndarray | bytes]:
+        """The per-chunk arrays the build kept as one blob each (kb_arrays): `lengths`, each chunk's
+        number of index terms by chunk id (BM25's length), and the facet index's."""
+        return {name: data if dtype == "bytes" else np.frombuffer(data, dtype=np.dtype(dtype))
+                for name, dtype, data in self.conn.execute("select name, dtype, data from kb_arrays")}
 
     # --- postings (kept in memory by the index below) ----------------------------------------------
 

@@ -3,7 +3,9 @@ Bump SCHEMA_VERSION when a table changes, so that a reader refuses a kb.db built
 version with a message to rebuild, instead of failing on a missing column."""
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
+# What a chunk can be (chunks.kind), in the order facets list them.
+CHUNK_KINDS = ("show_notes", "transcript", "section", "bullet", "table", "references", "resources", "boilerplate")
 TABLES = {
     "documents": dict(columns={
         "id": str, "kind": str, "title": str, "episode": int, "published": str, "year": int,
@@ -27,7 +29,7 @@ TABLES = {
         "id": int, "document_id": str, "ordinal": int, "kind": str, "label": str, "url": str,
     }, pk="id", foreign_keys=[("document_id", "documents", "id")]),
     "topics": dict(columns={
-        "id": str, "name": str, "description": str, "aliases": str, "patterns": str,
+        "id": str, "name": str, "description": str, "aliases": str, "patterns": str, "pattern_needs": str,
         "chunk_count": int, "document_count": int, "feed": str,
     }, pk="id"),
     "chunk_topics": dict(columns={"chunk_id": int, "topic_id": str}, pk=("chunk_id", "topic_id"),
@@ -45,6 +47,9 @@ TABLES = {
         "unit": str, "currency": str, "qualifier": str, "figure": str, "date": str, "sentence": str, "url": str,
     }, pk="id", foreign_keys=[("document_id", "documents", "id"), ("chunk_id", "chunks", "id")]),
     "kb_meta": dict(columns={"key": str, "value": str}, pk="key"),
+    # What a search reads when it opens kb.db, one blob each, so it starts in milliseconds: the
+    # BM25 length and the facet codes of every chunk, topic memberships, and the facets' values.
+    "kb_arrays": dict(columns={"name": str, "dtype": str, "data": bytes}, pk="name"),
 }
 INDEXES = [
     ("chunks", ["document_id"]), ("chunks", ["kind"]), ("chunks", ["speaker"]),

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import numpy as np
 import sqlite_utils
 from sqlite_utils.db import quote_identifier
 
@@ -15,6 +16,7 @@ from ingest.model import Document
 from .atomic import replacing
 from .chapter_rows import chapter_rows, chunk_chapters
 from .chunking import Chunk
+from .facets import FacetIndex
 from .facts import Fact
 from .schema import INDEXES, SCHEMA_VERSION, TABLES
 from .tfidf import TfidfIndex
@@ -96,6 +98,19 @@ def write_postings(db: sqlite_utils.Database, index: TfidfIndex, chunks: list[Ch
     ensure_indexes(db)
 
 
+def write_start_arrays(db: sqlite_utils.Database, term_counts: list[int]) -> None:
+    """The kb_arrays blobs a search opens kb.db with (kb/reader.py): each chunk's BM25 length and
+    facet codes, computed here once from the rows just written."""
+    n_chunks = len(term_counts)
+    lengths = np.zeros(n_chunks + 1, dtype="<f4")
+    lengths[1:] = term_counts
+    arrays = {"lengths": lengths, **FacetIndex(db.conn, n_chunks).to_arrays()}
+    with db.conn:
+        bulk_insert(db, "kb_arrays", ((name, "bytes" if isinstance(a, bytes) else a.dtype.newbyteorder("<").str,
+                                       a if isinstance(a, bytes) else np.ascontiguousarray(a, a.dtype.newbyteorder("<")).tobytes())
+                                      for name, a in arrays.items()))
+
+
 def bulk_insert(db: sqlite_utils.Database, table: str, rows: Iterable[tuple]) -> None:
     """Plain executemany for the big derived tables, whose rows are tuples in the schema's column
     order: sqlite-utils' per-value conversion of dicts doubled the build time there."""
@@ -161,6 +176,8 @@ def topic_rows(topics: list[Topic], chunks: list[Chunk]) -> Iterator[dict]:
         yield {
             "id": t.id, "name": t.name, "description": t.description,
             "aliases": json.dumps(t.aliases), "patterns": json.dumps(t.patterns),
+            # what each pattern's matches must contain, so a search need not parse the patterns again
+            "pattern_needs": json.dumps(sorted(t.pattern_needs or ())),
             "chunk_count": len(tagged), "document_count": len({c.document_id for c in tagged}),
             "feed": f"/-/feeds/topic/{t.id}.json",  # served by the Datasette plugin (kb/datasette_plugin/feeds.py)
         }

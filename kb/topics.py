@@ -6,17 +6,15 @@ from contextlib import suppress
 from functools import reduce
 from operator import or_
 from typing import Iterator
-import re._parser as regex_parser  # to find the words a pattern cannot match without
-from re._constants import AT, ASSERT, ASSERT_NOT, BRANCH, IN, LITERAL, MAX_REPEAT, MIN_REPEAT, SUBPATTERN
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 
 from ingest.errors import KBError
 from ingest.model import slugify
 
 from .analysis import BRITISH_TO_AMERICAN, Memo, american, fold, lowered
+from .pattern_needs import required_strings
 
 
 class TaxonomyError(KBError, ValueError):
@@ -58,99 +56,55 @@ class Topic:
     aliases: list[str] = field(default_factory=list)
     patterns: list[str] = field(default_factory=list)
     keys: set[tuple[str, ...]] = field(default_factory=set, repr=False)
-    pattern: re.Pattern | None = field(default=None, repr=False)
+    # The patterns as one regular expression, compiled when first run (`pattern`): a search opening
+    # kb.db compiles only the few its queries reach.
+    pattern_source: str | None = field(default=None, repr=False)
+    pattern_flags: int = field(default=0, repr=False)
     # Strings one of which any match of `pattern` contains: a cheap test before the regex runs.
     pattern_needs: set[str] | None = field(default=None, repr=False)
+    _compiled: re.Pattern | None = field(default=None, repr=False, compare=False)
 
     def phrases(self) -> list[str]:
         """The name and every alias: what a query about this topic may be expanded with."""
         return [self.name, *self.aliases]
 
+    @property
+    def pattern(self) -> re.Pattern | None:
+        if self._compiled is None and self.pattern_source is not None:
+            self._compiled = re.compile(self.pattern_source, self.pattern_flags)
+        return self._compiled
 
-def compile_topic(topic: Topic, path: str) -> Topic:
-    """Aliases become word tuples (fast set look-ups); patterns one regular expression."""
+
+def compile_topic(topic: Topic, path: str, needs: list[str] | None = None) -> Topic:
+    """Aliases become word tuples (fast set look-ups); patterns one regular expression, checked
+    here. `needs`, the pattern's required strings as a built kb.db keeps them, spares the
+    checking and parsing of patterns that were checked when kb.db was built."""
     topic.keys = set().union(*(phrase_keys(a) for a in topic.phrases()))
+    if not topic.patterns:
+        return topic
+    source = "|".join(f"(?:{p})" for p in topic.patterns)
+    # Text is matched lower-cased, so a pattern with no capital letter needs no re.I (slower).
+    has_capitals = any(c.isupper() for c in re.sub(r"\\.", "", source))
+    topic.pattern_source, topic.pattern_flags, topic._compiled = source, re.I if has_capitals else 0, None
+    if needs is not None:
+        topic.pattern_needs = set(needs) or None
+        return topic
     for pattern in topic.patterns:
         try:
             re.compile(pattern)
         except re.error as exc:
             raise TaxonomyError(f"{path}: topic {topic.name!r}: bad pattern {pattern!r}: {exc}") from None
-    if topic.patterns:
-        source = "|".join(f"(?:{p})" for p in topic.patterns)
-        # Text is matched lower-cased, so a pattern with no capital letter needs no re.I (slower).
-        has_capitals = any(c.isupper() for c in re.sub(r"\\.", "", source))
-        topic.pattern = re.compile(source, re.I if has_capitals else 0)
-        topic.pattern_needs = required_strings(regex_parser.parse(source, re.I))
+    topic.pattern_needs = required_strings(source)
     return topic
 
 
-def required_strings(parsed) -> set[str] | None:
-    """Lower-case strings one of which every match of a parsed regex contains (None: no such set).
-
-    A run of items that can each match only a few literal strings (a character, a class of
-    characters, an optional part, a group or branch of such, or a zero-width test such as \\b)
-    requires one of the run's spellings; a group or branch that cannot be spelt out requires what
-    its parts require. The most selective set found is returned."""
-    best: set[str] | None = None
-    run: set[str] = {""}
-
-    def keep(found: set[str] | None) -> None:
-        nonlocal best
-        if found and "" not in found and (best is None or min(map(len, found)) > min(map(len, best))):
-            best = found
-
-    for op, arg in parsed:
-        options = spellings(op, arg)
-        if options is not None and len(run) * len(options) <= MAX_SPELLINGS:
-            run = {r + o for r in run for o in options}
-            continue
-        keep(run)
-        run = {""}
-        if op is SUBPATTERN:
-            keep(required_strings(arg[-1]))
-        elif op is BRANCH:
-            branches = [required_strings(branch) for branch in arg[1]]
-            keep(set().union(*branches) if all(branches) else None)
-        elif op in (MAX_REPEAT, MIN_REPEAT) and arg[0] >= 1:
-            keep(required_strings(arg[2]))
-    keep(run)
-    return best
-
-
-MAX_SPELLINGS = 64
-
-
-def spellings(op, arg) -> set[str] | None:
-    """Every string one parsed regex item can match, when they are few and literal (else None)."""
-    if op is LITERAL:
-        return {chr(arg).lower()}
-    if op is IN and all(o is LITERAL for o, _ in arg):
-        return {chr(a).lower() for _, a in arg}
-    if op in (AT, ASSERT, ASSERT_NOT):
-        return {""}  # zero width: the text on either side is contiguous
-    if op is SUBPATTERN:
-        return sequence_spellings(arg[-1])
-    if op is BRANCH:
-        branches = [sequence_spellings(branch) for branch in arg[1]]
-        return set().union(*branches) if all(b is not None for b in branches) else None
-    if op in (MAX_REPEAT, MIN_REPEAT) and (arg[0], arg[1]) == (0, 1):
-        inner = sequence_spellings(arg[2])
-        return inner | {""} if inner is not None else None
-    return None
-
-
-def sequence_spellings(parsed) -> set[str] | None:
-    out = {""}
-    for op, arg in parsed:
-        options = spellings(op, arg)
-        if options is None or len(out) * len(options) > MAX_SPELLINGS:
-            return None
-        out = {r + o for r in out for o in options}
-    return out
+REGEX_AFTER_WORDS = 2000
 
 
 def load_taxonomy(path: str | Path) -> list[Topic]:
     """Read and check topics.yml; errors name the file and the topic."""
+    import yaml  # here: reading a built kb.db never needs it
+
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -184,7 +138,7 @@ def topics_from_entries(entries: list, path: str = "topics") -> list[Topic]:
         if topic.id in seen:
             raise TaxonomyError(f"{path}: topic {name!r} is listed twice")
         seen.add(topic.id)
-        topics.append(compile_topic(topic, path))
+        topics.append(compile_topic(topic, path, entry.get("pattern_needs")))
     return topics
 
 
@@ -242,7 +196,7 @@ class TopicMatcher:
         self.needs: list[tuple[str, int, int]] = []  # (other string, bits of its pieces, topic)
         piece_ids: dict[str, int] = {}
         for n, topic in enumerate(self.topics):
-            if topic.pattern is None:
+            if topic.pattern_source is None:
                 continue
             if not topic.pattern_needs:
                 self.always_try |= 1 << n
@@ -255,26 +209,42 @@ class TopicMatcher:
                 else:
                     self.needs.append((need, sum(1 << piece_ids.setdefault(p, len(piece_ids)) for p in set(pieces)), n))
         self.pieces = list(piece_ids)
-        self.needs_by_piece: list[list[int]] = [[i for i, (_, bits, _) in enumerate(self.needs) if bits >> p & 1]
-                                                for p in range(len(self.pieces))]
+        self.needs_by_piece: list[list[int]] = [[] for _ in self.pieces]
+        for i, (_, bits, _) in enumerate(self.needs):
+            for piece in _set_bits(bits):
+                self.needs_by_piece[piece].append(i)
 
     def compile_inside(self) -> None:
-        """One regex for the strings looked for inside each new word, and the bits each one sets.
-        At each place it finds the longest string that starts there, so a found string also sets
-        the bits of every string inside it (the shorter ones starting at the same place)."""
+        """The strings looked for inside each new word, and the bits each one sets (a found string
+        also sets the bits of every string inside it). Words are first scanned for each string in
+        turn; past REGEX_AFTER_WORDS distinct words (a build, not a search) one regex is compiled
+        that finds, at each place, the longest string starting there: compiling it costs a search
+        more than all its queries' scans."""
         inside: dict[str, int] = {}
         for need, n in self.word_needs:
             inside[need] = inside.get(need, 0) | 1 << n + self.try_shift
         for piece_id, piece in enumerate(self.pieces):
             inside[piece] = inside.get(piece, 0) | 1 << piece_id + self.piece_shift
-        self.bits_inside = {s: reduce(or_, (b for t, b in inside.items() if t in s), 0) for s in inside}
-        alternatives = "|".join(map(re.escape, sorted(inside, key=len, reverse=True)))
-        self.find_inside = re.compile(f"(?=({alternatives}))") if inside else None
+        self.bits_inside = inside  # a string's own bits; with the regex, also those of the strings inside it
+        self.find_inside: re.Pattern | None = None
+        self.words_looked_at = 0
+
+    def strings_inside(self, word: str) -> list[str]:
+        """The strings inside the word: every one (scanned), or at each place the longest (regex)."""
+        self.words_looked_at += 1
+        if self.find_inside is None and self.words_looked_at > REGEX_AFTER_WORDS:
+            inside = self.bits_inside
+            self.bits_inside = {s: reduce(or_, (b for t, b in inside.items() if t in s), 0) for s in inside}
+            alternatives = "|".join(map(re.escape, sorted(inside, key=len, reverse=True)))
+            self.find_inside = re.compile(f"(?=({alternatives}))")
+        if self.find_inside is not None:
+            return self.find_inside.findall(word)
+        return [s for s in self.bits_inside if s in word]
 
     def bits_of_word(self, word: str) -> int:
         bits = self.found_bits.get(word, 0)
-        if self.find_inside is not None:
-            bits |= reduce(or_, map(self.bits_inside.__getitem__, self.find_inside.findall(word)), 0)
+        if self.bits_inside:
+            bits |= reduce(or_, map(self.bits_inside.__getitem__, self.strings_inside(word)), 0)
         if word in self.pair_first_words:
             bits |= self.pair_flag
         if word in BRITISH_TO_AMERICAN:
@@ -357,7 +327,7 @@ def naming_phrases(text: str, topic: Topic) -> list[str]:
     words = tokens(folded)
     found = [" ".join(key) for key in topic.keys
              if any(tuple(words[i:i + len(key)]) == key for i in range(len(words) - len(key) + 1))]
-    return found + ([m.group() for m in topic.pattern.finditer(folded)] if topic.pattern is not None else [])
+    return found + ([m.group() for m in topic.pattern.finditer(folded)] if topic.pattern_source is not None else [])
 
 
 def assign_topics(text: str, topics: list[Topic]) -> list[str]:

@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from ingest.errors import KBError
 
 from .analysis import terms
@@ -30,6 +28,7 @@ class Names:
 
 def load_vocabulary(path: str | Path) -> list[Names]:
     """Read and check vocabulary.yml; errors name the file and the entry."""
+    import yaml  # here: reading a built kb.db never needs it
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -96,3 +96,9 @@ def test_every_format_declares_a_known_role():
     from ingest.formats import FORMATS, ROLES
     assert {f.name: f.role for f in FORMATS if f.role not in ROLES} == {}
     assert len({f.name for f in FORMATS}) == len(FORMATS)
+
+
+def test_the_export_formats_the_cli_offers_are_the_renderers():
+    from kb.export import FORMATS as OFFERED
+    from kb.export.renderers import RENDERERS
+    assert OFFERED == tuple(RENDERERS)

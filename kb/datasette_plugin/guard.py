@@ -4,7 +4,7 @@ every page shows the same version. Requests that Datasette 0.65 would answer bad
 4xx instead. kb.db is served read-only, so a POST to one of its canned queries (all read-only) is
 a 405 that says to use GET; a canned query's parameter longer than a query may be (kb/query.py)
 is a 400 that says the limits, before any search runs or a 100 KB Link header is sent. A table
-page asked for a facet that metadata.yml already sets goes to the page without it."""
+page asked for a facet that metadata.yml already sets is answered as if it had not asked."""
 from __future__ import annotations
 
 import asyncio
@@ -32,11 +32,10 @@ def guarded(app, datasette):
                                      status=405, headers={"Allow": "GET, HEAD"})
             await response.asgi_send(send)
             return
-        if scope["type"] == "http" and scope["method"] == "GET":
+        if scope["type"] == "http":
             cleaned = without_configured_facets(datasette, scope["path"], scope.get("query_string", b"").decode("latin-1"))
             if cleaned is not None:
-                await Response.redirect(cleaned).asgi_send(send)
-                return
+                scope = dict(scope, query_string=cleaned.encode("latin-1"))
         if scope["type"] == "http" and read_only_query(datasette, scope["path"]):
             problem = parameter_problem(scope.get("query_string", b"").decode("latin-1"))
             if problem:
@@ -57,9 +56,9 @@ def parameter_problem(query_string: str) -> str | None:
 
 
 def without_configured_facets(datasette, path: str, query_string: str) -> str | None:
-    """The table page's address without the `_facet=`/`_facet_array=` that metadata.yml already
+    """A table page's query string without the `_facet=`/`_facet_array=` that metadata.yml already
     sets for that table (Datasette 0.65 would show the facet twice, as `topics` and `topics_2`),
-    or None when there are none."""
+    or None when it has none."""
     parts = [unquote(p) for p in path.strip("/").split("/")]
     if len(parts) != 2 or parts[0] not in datasette.databases or not query_string:
         return None
@@ -68,9 +67,7 @@ def without_configured_facets(datasette, path: str, query_string: str) -> str | 
     keys = {("_facet_array", f["array"]) if isinstance(f, dict) and "array" in f else ("_facet", str(f)) for f in configured}
     pairs = parse_qsl(query_string, keep_blank_values=True)
     kept = [(k, v) for k, v in pairs if (k, v) not in keys]
-    if len(kept) == len(pairs):
-        return None
-    return path + (f"?{urlencode(kept)}" if kept else "")
+    return urlencode(kept) if len(kept) < len(pairs) else None
 
 
 def file_version(path: str) -> tuple | None:

@@ -15,7 +15,6 @@ RENDERERS: dict[str, Callable[[Export], str]] = {
     "markdown": to_markdown,
     "html": to_html,
 }
-FORMATS = tuple(RENDERERS)
 
 
 def render_export(kb: Searcher, options: ExportOptions, fmt: str) -> tuple[str, int]:
