@@ -1,20 +1,27 @@
-"""Build time, kb.db size, peak memory and query latency, kb against plain FTS5, same chunks, same run.
+"""Build time, index size, peak memory, cold start and query latency: kb beside tantivy, bm25s and
+plain FTS5 on the same chunks and queries, in the same run.
 
-    python bench/search_speed.py --chunks 10000 --queries 300
+    pip install -r bench/requirements.txt   # tantivy, bm25s, PyStemmer: the benchmark's only
+    python bench/search_speed.py --chunks 100000 --queries 300
 
-Prints one table. FTS5 here is the baseline a user would otherwise have: the same sources read and
-chunked by the same code, the chunk texts put in an FTS5 table (porter tokenizer) and nothing
-else, queried with every word OR-ed and ranked by bm25. Over HTTP, kb is the plugin's
-/-/kb-search.json page and fts5 is Datasette's own table search (`_search`, raw mode), which filters
-but does not rank. Builds run in child processes, so each one's peak memory is its own.
+FTS5 is the baseline a user would otherwise have: the same sources read and chunked by the same
+code, the texts in an FTS5 table (porter tokenizer), every word OR-ed and ranked by bm25. tantivy
+(English stemmer, its query parser's OR) and bm25s (PyStemmer, English stop words) index the
+texts of kb.db's chunks. Every engine builds and answers in a process of its own
+(bench/anchors.py), so each peak memory is its own; kb is asked through `kb.open`, the library
+API. "cold" is a fresh process answering one query (`kb search` for kb). Over HTTP the plugin's
+/-/kb-search.json is driven by wrk at 16 connections, each request a different query (the page
+cache then answers none) and again after every query was asked once (all from the cache).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import random
 import re
 import resource
+import shutil
 import socket
 import sqlite3
 import statistics
@@ -27,6 +34,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from load import run_wrk, wrk_script  # noqa: E402
 from synthetic_corpus import write_corpus  # noqa: E402
 
 import sqlite_utils  # noqa: E402
@@ -34,7 +42,7 @@ import sqlite_utils  # noqa: E402
 from ingest.sources import load_sources  # noqa: E402
 from kb.build import build_kb  # noqa: E402
 from kb.chunking import chunk_documents  # noqa: E402
-from kb.search import Query, Searcher  # noqa: E402
+from kb.search import Query  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,28 +110,83 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def http_latencies(kb_db: Path, fts_db: Path, queries: list[str]) -> dict[str, tuple[float, float]]:
-    """p50/p95 of the search page's JSON and of Datasette's own FTS table search, over HTTP."""
+ANCHORS = Path(__file__).resolve().parent / "anchors.py"
+
+
+def engine(name: str, action: str, index: Path, *options: str) -> dict:
+    """bench/anchors.py in a fresh process: its JSON answer."""
+    out = subprocess.run([sys.executable, str(ANCHORS), name, action, "--index", str(index), *options],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def cold_seconds(command: list[str], runs: int = 5) -> float:
+    """Median wall time of a fresh process answering one query."""
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=True)
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+def write_chunks(kb_db: Path, out: Path) -> None:
+    """kb.db's chunk texts as JSON lines, the other engines' input: the very same chunks."""
+    with out.open("w") as f:
+        for chunk_id, text in sqlite3.connect(kb_db).execute("select id, text from chunks order by id"):
+            f.write(json.dumps({"id": chunk_id, "text": text}) + "\n")
+
+
+def page_work(kb_db: Path, queries: list[str]) -> tuple[float, float]:
+    """The search page's work in process: ranked results with facet counts over all matches."""
+    import kb
+
+    searcher = kb.open(kb_db)
+    latencies(lambda q: searcher.search_with_facets(Query(q, 20)), queries)
+    return latencies(lambda q: searcher.search_with_facets(Query(q, 20)), queries)
+
+
+def first_search_after_start(kb_db: Path, query: str) -> float:
+    """Seconds from starting `kb serve` to its first answered search."""
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "datasette", "serve", "-i", str(kb_db), "-i", str(fts_db),
-                               "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    began = time.perf_counter()
+    server = subprocess.Popen([str(Path(sys.executable).with_name("kb")), "serve", "--db", str(kb_db), "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/-/kb-search.json?" + urllib.parse.urlencode({"q": query})
+    try:
+        while time.perf_counter() - began < 60:
+            try:
+                urllib.request.urlopen(url, timeout=5).read()
+                return time.perf_counter() - began
+            except OSError:
+                time.sleep(0.01)
+        raise SystemExit("kb serve did not answer within 60 s")
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def http_load(kb_db: Path, queries: list[str], work: Path, seconds: int) -> dict[str, dict]:
+    """wrk at 16 connections on /-/kb-search.json: every query new to the server, then all asked before."""
+    port = free_port()
+    server = subprocess.Popen([str(Path(sys.executable).with_name("kb")), "serve", "--db", str(kb_db), "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):  # up to 10 s to start
+        first_search_url = f"{base}/-/kb-search.json?q=warm"
+        for _ in range(600):
             try:
-                urllib.request.urlopen(f"{base}/-/versions.json", timeout=1).read()
+                urllib.request.urlopen(first_search_url, timeout=5).read()
                 break
             except OSError:
                 time.sleep(0.1)
-        get = lambda url: urllib.request.urlopen(url, timeout=30).read()  # noqa: E731
-        kb_url = lambda q: f"{base}/-/kb-search.json?" + urllib.parse.urlencode({"q": q})  # noqa: E731
-        fts_url = lambda q: f"{base}/fts/chunks.json?" + urllib.parse.urlencode(  # noqa: E731
-            {"_search": " OR ".join(f'"{w}"' for w in re.findall(r"\w+", q)), "_searchmode": "raw",
-             "_size": 10, "_shape": "array"})
-        for q in queries[:20]:
-            get(kb_url(q)), get(fts_url(q))
-        return {"kb": latencies(lambda q: get(kb_url(q)), queries),
-                "fts5": latencies(lambda q: get(fts_url(q)), queries)}
+        # Queries nobody asked yet: the sampled ones with a distinct number each, so no page repeats.
+        fresh = [f"{q} {n}" for n, q in enumerate(queries * 200)]
+        uncached = run_wrk(base, wrk_script("/-/kb-search.json?q=", fresh, work), 16, seconds)
+        for q in queries:
+            urllib.request.urlopen(f"{base}/-/kb-search.json?" + urllib.parse.urlencode({"q": q}), timeout=30).read()
+        cached = run_wrk(base, wrk_script("/-/kb-search.json?q=", queries, work), 16, seconds)
+        return {"uncached": uncached, "cached": cached}
     finally:
         server.terminate()
         server.wait()
@@ -136,43 +199,57 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--passes", type=int, default=2,
                         help="passes over the queries in process: the first and the last are reported "
-                             "(the first reads most terms' postings from kb.db; later ones find them in memory)")
+                             "(the first reads most terms' postings from disk; later ones find them in memory)")
+    parser.add_argument("--http-seconds", type=int, default=10, help="length of each wrk run (0: no HTTP figures)")
+    parser.add_argument("--anchors", default="tantivy,bm25s", help="the other engines to run beside kb and FTS5")
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="kb-bench-"))
     corpus = write_corpus(work / "corpus", args.chunks)
     kb_db, fts_db = work / "kb.db", work / "fts.db"
     fts_db.unlink(missing_ok=True)
-    fts_seconds, fts_peak = timed_child(fts5_build, corpus, fts_db)
-    kb_build, kb_peak = timed_child(build_kb, [corpus], kb_db, ROOT / "topics.yml")
+    builds = {"fts5": timed_child(fts5_build, corpus, fts_db)}
+    builds["kb"] = timed_child(build_kb, [corpus], kb_db, ROOT / "topics.yml")
+    sizes = {"kb": kb_db.stat().st_size / 2**20, "fts5": fts_db.stat().st_size / 2**20}
     queries = sample_queries(kb_db, args.queries)
-    began = time.perf_counter()
-    kb = Searcher(kb_db)
-    kb_open = (time.perf_counter() - began) * 1000
-    fts_run = fts5_query(sqlite3.connect(fts_db))
-    latencies(lambda q: kb.run(Query(q, 10)), queries[:20])  # warm the caches of both alike
-    latencies(fts_run, queries[:20])
-    passes = [{"kb": latencies(lambda q: kb.run(Query(q, 10)), queries), "fts5": latencies(fts_run, queries)}
-              for _ in range(max(1, args.passes))]
-    first, in_process = passes[0], passes[-1]
-    http = http_latencies(kb_db, fts_db, queries)
-    report(kb.reader.n_chunks, len(queries), kb_open, {"kb": (kb_build, kb_peak, kb_db), "fts5": (fts_seconds, fts_peak, fts_db)},
-           first, in_process, http)
+    (work / "queries.json").write_text(json.dumps(queries))
+    write_chunks(kb_db, work / "chunks.jsonl")
+    passes = ["--queries", str(work / "queries.json"), "--passes", str(args.passes)]
+    anchors = [a for a in args.anchors.split(",") if a]
+    answers = {"kb": engine("kb", "query", kb_db, *passes), "fts5": engine("fts5", "query", fts_db, *passes)}
+    for name in anchors:
+        index = work / name
+        shutil.rmtree(index, ignore_errors=True)
+        built = engine(name, "build", index, "--chunks", str(work / "chunks.jsonl"))
+        builds[name], sizes[name] = (built["build_s"], built["peak_mb"]), built["size_mb"]
+        answers[name] = engine(name, "query", index, *passes)
+    q = queries[0]
+    cold = {"kb": cold_seconds([str(Path(sys.executable).with_name("kb")), "search", q, "--db", str(kb_db)])}
+    for name, index in [("fts5", fts_db), *((a, work / a) for a in anchors)]:
+        cold[name] = cold_seconds([sys.executable, str(ANCHORS), name, "cold", "--index", str(index), "--query", q])
+    page = page_work(kb_db, queries)
+    serve_first = first_search_after_start(kb_db, q)
+    http = http_load(kb_db, queries, work, args.http_seconds) if args.http_seconds else {}
+    report(args.chunks, len(queries), builds, sizes, answers, cold, page, serve_first, http)
 
 
-def report(chunks, n_queries, kb_open, builds, first, in_process, http) -> None:
-    mb = lambda p: p.stat().st_size / 2**20  # noqa: E731
-    print(f"chunks: {chunks}, queries: {n_queries}, opening kb.db for search: {kb_open:.0f} ms")
-    print("in process: 1st = first pass over the queries, p50/p95 = last pass; http: Datasette, warm")
-    print(f"{'':6} {'build s':>8} {'peak MB':>8} {'size MB':>8} {'1st p50':>8} {'1st p95':>8} {'p50 ms':>8} {'p95 ms':>8} "
-          f"{'http p50':>9} {'http p95':>9}")
-    for name in ("kb", "fts5"):
-        seconds, peak, path = builds[name]
-        (f50, f95), (p50, p95), (h50, h95) = first[name], in_process[name], http[name]
-        print(f"{name:6} {seconds:8.1f} {peak:8.0f} {mb(path):8.1f} {f50:8.2f} {f95:8.2f} {p50:8.2f} {p95:8.2f} "
-              f"{h50:9.2f} {h95:9.2f}")
-    ratio = lambda i, metric: metric["kb"][i] / metric["fts5"][i]  # noqa: E731
-    print(f"ratios kb/fts5: build {builds['kb'][0] / builds['fts5'][0]:.1f}x, in process p50 {ratio(0, in_process):.2f}x "
-          f"p95 {ratio(1, in_process):.2f}x, http p50 {ratio(0, http):.2f}x p95 {ratio(1, http):.2f}x")
+def report(chunks, n_queries, builds, sizes, answers, cold, page, serve_first, http) -> None:
+    print(f"chunks: {chunks} asked for, queries: {n_queries}; 1st = first pass over the queries, p50/p95 = last pass (ms)")
+    print(f"{'':8} {'build s':>8} {'peak MB':>8} {'size MB':>8} {'open ms':>8} {'cold s':>7} "
+          f"{'1st p50':>8} {'1st p95':>8} {'p50':>7} {'p95':>7}")
+    for name in answers:
+        (seconds, peak), a = builds[name], answers[name]
+        print(f"{name:8} {seconds:8.1f} {peak:8.0f} {sizes[name]:8.1f} {a['open_ms']:8.0f} {cold[name]:7.2f} "
+              f"{a['first'][0]:8.2f} {a['first'][1]:8.2f} {a['warm'][0]:7.2f} {a['warm'][1]:7.2f}")
+    for other in [n for n in answers if n != "kb"]:
+        kb, them = answers["kb"]["warm"], answers[other]["warm"]
+        print(f"kb/{other}: p50 {kb[0] / them[0]:.2f}x, p95 {kb[1] / them[1]:.2f}x, build "
+              f"{builds['kb'][0] / builds[other][0]:.2f}x, peak {builds['kb'][1] / builds[other][1]:.2f}x, "
+              f"size {sizes['kb'] / sizes[other]:.2f}x, cold {cold['kb'] / cold[other]:.2f}x")
+    print(f"search page's work in process (results and facet counts): p50 {page[0]:.2f} ms, p95 {page[1]:.2f} ms")
+    print(f"kb serve: first search answered {serve_first:.2f} s after starting")
+    for name, figures in http.items():
+        print(f"http /-/kb-search.json, 16 connections, {name}: {figures['rps']:.0f} requests/s, "
+              f"p50 {figures['p50']:.1f} ms, p99 {figures['p99']:.1f} ms, errors {figures['errors']}")
 
 
 if __name__ == "__main__":

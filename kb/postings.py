@@ -1,6 +1,9 @@
-"""The packed postings format of the terms table: one row per term with its chunk ids (int32),
-TF-IDF weights (float32) and counts (uint16) as little-endian blobs. What search needs of the
-index, without the build's scientific stack (scipy and scikit-learn load slowly)."""
+"""The packed postings format of the terms table: one row per term with its chunk ids and its
+counts in them as little-endian blobs, each in the narrowest form that holds it (ids as 16-bit
+gaps, counts as bytes: 3 bytes an entry where plain int32 ids, float32 weights and uint16 counts
+took 10). The TF-IDF weights are computed on reading from the counts, the idf and each chunk's
+vector length (kb_arrays). What search needs of the index, without the build's scientific stack
+(scipy and scikit-learn load slowly)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,8 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 ID_DTYPE = np.dtype("<i4")
-WEIGHT_DTYPE = np.dtype("<f4")
+GAP_DTYPE = np.dtype("<u2")
 COUNT_DTYPE = np.dtype("<u2")
+SMALL_COUNT_DTYPE = np.dtype("u1")
 
 
 @dataclass
@@ -27,13 +31,49 @@ def pack(array: np.ndarray, dtype: np.dtype) -> bytes:
     return np.ascontiguousarray(array, dtype=dtype).tobytes()
 
 
-def unpack_ids(blob: bytes) -> np.ndarray:
+def unpack_ids(blob: bytes, df: int) -> np.ndarray:
+    """A term's chunk ids: gaps between ids as uint16 (2 bytes each, the usual case), or the ids
+    themselves as int32 where a gap is too wide for 16 bits; the blob's length says which."""
+    if len(blob) == 2 * df:
+        return np.cumsum(np.frombuffer(blob, dtype=GAP_DTYPE), dtype=ID_DTYPE.newbyteorder("="))
     return np.frombuffer(blob, dtype=ID_DTYPE)
 
 
-def unpack_weights(blob: bytes) -> np.ndarray:
-    return np.frombuffer(blob, dtype=WEIGHT_DTYPE)
+def unpack_counts(blob: bytes, df: int) -> np.ndarray:
+    """A term's count in each of its chunks: uint8, or uint16 where one passes 255."""
+    return np.frombuffer(blob, dtype=SMALL_COUNT_DTYPE if len(blob) == df else COUNT_DTYPE)
 
 
-def unpack_counts(blob: bytes) -> np.ndarray:
-    return np.frombuffer(blob, dtype=COUNT_DTYPE)
+def tfidf_weights(counts: np.ndarray, idf: float, chunk_norms: np.ndarray) -> np.ndarray:
+    """A term's L2-normalised TF-IDF weight in each chunk (sublinear tf, as scikit-learn's), from
+    its counts and those chunks' vector lengths: computed on reading rather than stored."""
+    weights = np.log(counts.astype(np.float32))
+    weights += 1.0
+    weights *= np.float32(idf)
+    weights /= chunk_norms
+    return weights
+
+
+class PackedPostings:
+    """Every term's postings (term-major, `indptr` bounds) packed for the terms table, each term
+    in its narrowest form, decided for all terms at once."""
+
+    def __init__(self, indptr: np.ndarray, ids: np.ndarray, counts: np.ndarray):
+        starts = indptr[:-1]
+        self.bounds = indptr.tolist()
+        filled = starts < indptr[1:]
+        gaps = np.diff(ids, prepend=0).astype(np.int64)
+        gaps[starts[filled]] = ids[starts[filled]]  # each term's first gap is from 0
+        self.narrow_ids = np.zeros(len(starts), bool)
+        self.narrow_counts = np.zeros(len(starts), bool)
+        if len(ids):
+            self.narrow_ids[filled] = np.maximum.reduceat(gaps, starts[filled]) < 2**16
+            self.narrow_counts[filled] = np.maximum.reduceat(counts, starts[filled]) < 2**8
+        self.ids, self.gaps = pack(ids, ID_DTYPE), pack(np.minimum(gaps, 2**16 - 1), GAP_DTYPE)
+        self.counts, self.small_counts = pack(counts, COUNT_DTYPE), pack(np.minimum(counts, 255), SMALL_COUNT_DTYPE)
+
+    def blobs(self, n: int) -> tuple[bytes, bytes]:
+        lo, hi = self.bounds[n], self.bounds[n + 1]
+        ids = self.gaps[2 * lo:2 * hi] if self.narrow_ids[n] else self.ids[4 * lo:4 * hi]
+        counts = self.small_counts[lo:hi] if self.narrow_counts[n] else self.counts[2 * lo:2 * hi]
+        return ids, counts

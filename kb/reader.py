@@ -12,7 +12,7 @@ import numpy as np
 from ingest.errors import KBError
 
 from .facets import FacetIndex
-from .postings import Postings, unpack_counts, unpack_ids, unpack_weights
+from .postings import Postings, tfidf_weights, unpack_counts, unpack_ids
 from .ranking import bm25_weights, length_norms
 from .schema import SCHEMA_VERSION
 from .topics import Topic, topics_from_entries
@@ -56,7 +56,7 @@ class Reader:
             self.facets = FacetIndex(self.conn, self.n_chunks, arrays)
         except sqlite3.DatabaseError as exc:
             raise SearchError(f"{self.path}: not a kb.db built by 'kb build' ({exc})") from None
-        self.index = PostingsIndex(self.conn, self.n_chunks, length_norms(self.lengths))
+        self.index = PostingsIndex(self.conn, self.n_chunks, length_norms(self.lengths), arrays["vector_lengths"])
         self._document_rank: np.ndarray | None = None
 
     def check_version(self) -> None:
@@ -77,7 +77,8 @@ class Reader:
 
     def load_arrays(self) -> dict[str, np.ndarray | bytes]:
         """The per-chunk arrays the build kept as one blob each (kb_arrays): `lengths`, each chunk's
-        number of index terms by chunk id (BM25's length), and the facet index's."""
+        number of index terms by chunk id (BM25's length), `vector_lengths` (its TF-IDF vector's
+        length, which the weights are divided by), and the facet index's."""
         return {name: data if dtype == "bytes" else np.frombuffer(data, dtype=np.dtype(dtype))
                 for name, dtype, data in self.conn.execute("select name, dtype, data from kb_arrays")}
 
@@ -116,13 +117,15 @@ class Reader:
                 timed.setdefault(chunk_id, []).append((word, start))
         return timed
 
-    def full_text_scores(self, words: list[str], size: int, limit: int = 1000) -> np.ndarray:
-        """Chunks holding all these words, scored by the full-text index's BM25 (a higher score is
-        better): for queries of stop words only, which the TF-IDF index leaves out."""
+    def full_text_scores(self, words: tuple[str, ...], size: int, limit: int = 500) -> np.ndarray:
+        """The last `limit` chunks holding all these words, scored by the full-text index's BM25 (a
+        higher score is better): for queries of stop words only, which the TF-IDF index leaves out.
+        Ranking every chunk that holds "the" would cost a third of a second at 100,000 chunks;
+        the last ones are the newest material and cost a millisecond or two."""
         scores = np.zeros(size, dtype=np.float32)
         match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
         rows = self.conn.execute("select rowid, -bm25(chunks_fts) from chunks_fts where chunks_fts match ? "
-                                 "order by rank limit ?", (match, limit)).fetchall()
+                                 "order by rowid desc limit ?", (match, limit)).fetchall()
         if rows:
             ids, found = zip(*rows)
             scores[np.array(ids, dtype=np.int64)] = np.maximum(np.array(found, dtype=np.float32), 1e-6)
@@ -187,8 +190,8 @@ class PostingsIndex:
     """The terms table of a kb.db, read term by term as queries ask for terms, and kept (up to
     MAX_CACHED_TERMS terms and MAX_CACHED_BYTES of arrays; past that it starts again)."""
 
-    def __init__(self, conn: sqlite3.Connection, n_chunks: int, norms: np.ndarray):
-        self.conn, self.n_chunks, self.norms = conn, n_chunks, norms
+    def __init__(self, conn: sqlite3.Connection, n_chunks: int, norms: np.ndarray, vector_lengths: np.ndarray):
+        self.conn, self.n_chunks, self.norms, self.vector_lengths = conn, n_chunks, norms, vector_lengths
         self._postings: dict[str, Postings | None] = {}
         self._cached_bytes = 0
         self._word_df: dict[str, int] | None = None
@@ -209,12 +212,13 @@ class PostingsIndex:
         missing = [t for t in wanted if t not in got]
         for start in range(0, len(missing), 500):  # within SQLite's limit on parameters
             batch = missing[start:start + 500]
-            for term, idf, df, ids, weights, counts in self.conn.execute(
-                    f"select term, idf, df, chunk_ids, weights, counts from terms where term in "
+            for term, idf, df, ids, counts in self.conn.execute(
+                    f"select term, idf, df, chunk_ids, counts from terms where term in "
                     f"({','.join('?' * len(batch))})", batch):
-                chunk_ids = unpack_ids(ids)
-                bm25 = bm25_weights(unpack_counts(counts), df, self.n_chunks, self.norms[chunk_ids])
-                got[term] = Postings(idf, df, chunk_ids, unpack_weights(weights), bm25)
+                chunk_ids, counts = unpack_ids(ids, df), unpack_counts(counts, df)
+                weights = tfidf_weights(counts, idf, self.vector_lengths[chunk_ids])
+                bm25 = bm25_weights(counts, df, self.n_chunks, self.norms[chunk_ids])
+                got[term] = Postings(idf, df, chunk_ids, weights, bm25)
                 self._cached_bytes += 12 * len(chunk_ids)  # ids, weights and BM25 weights
         for term in missing:
             cache[term] = got.setdefault(term, None)

@@ -3,7 +3,7 @@ Bump SCHEMA_VERSION when a table changes, so that a reader refuses a kb.db built
 version with a message to rebuild, instead of failing on a missing column."""
 from __future__ import annotations
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # What a chunk can be (chunks.kind), in the order facets list them.
 CHUNK_KINDS = ("show_notes", "transcript", "section", "bullet", "table", "references", "resources", "boilerplate")
 TABLES = {
@@ -34,7 +34,7 @@ TABLES = {
     }, pk="id"),
     "chunk_topics": dict(columns={"chunk_id": int, "topic_id": str}, pk=("chunk_id", "topic_id"),
                          foreign_keys=[("chunk_id", "chunks", "id"), ("topic_id", "topics", "id")]),
-    "terms": dict(columns={"id": int, "term": str, "df": int, "idf": float, "chunk_ids": bytes, "weights": bytes,
+    "terms": dict(columns={"id": int, "term": str, "df": int, "idf": float, "chunk_ids": bytes,
                            "counts": bytes},
                   pk="id"),
     "chunk_keywords": dict(columns={"chunk_id": int, "term": str, "weight": float, "rank": int},

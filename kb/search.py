@@ -87,8 +87,8 @@ class Searcher:
     def score(self, analysis: Analysis, deadline: Deadline | None = None) -> np.ndarray:
         deadline = deadline or Deadline(None)
         if not analysis.terms:  # only stop words ("the", "they have"): rank by the words anyway
-            words = re.findall(r"[^\W_]+", analysis.text)
-            return self.reader.full_text_scores(words, self.size) * self.weights if words else np.zeros(self.size)
+            words = tuple(re.findall(r"[^\W_]+", analysis.text))
+            return self.stop_word_scores(words).copy() if words else np.zeros(self.size)
         found = self.reader.found(analysis.boosts)
         deadline.check()
         scores = ranking.fused(ranking.cosine(self.size, found, analysis.terms, analysis.boosts),
@@ -96,6 +96,12 @@ class Searcher:
         ranking.boost_topics(scores, [self.facets.chunks_with_topic(t.name) for t in analysis.named])
         asked = asked_terms(analysis.terms, analysis.boosts)
         ranking.boost_coverage(scores, [found[t] for t in asked if t in found])
+        return scores
+
+    @lru_cache(maxsize=64)  # scored twice per query: for the ranking and for the matches
+    def stop_word_scores(self, words: tuple[str, ...]) -> np.ndarray:
+        scores = self.reader.full_text_scores(words, self.size) * self.weights
+        scores.flags.writeable = False
         return scores
 
     def concepts_held(self, analysis: Analysis) -> np.ndarray:

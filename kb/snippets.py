@@ -48,6 +48,8 @@ def snippet_parts(text: str, stems: set[str], width: int = SNIPPET_WORDS,
 def phrase_at(tokens: list[str], phrases: list[tuple[str, ...]]) -> list[int]:
     """The token positions of the first quoted phrase found whole in the tokens: its stems in a
     row, stop words and punctuation between them passed over, as the index reads a phrase."""
+    if not any(phrases):
+        return []
     seq = [(n, s) for n, token in enumerate(tokens) for s in token_stems(token) if s not in STOP_WORDS]
     words = [s for _, s in seq]
     for phrase in filter(None, phrases):

@@ -98,13 +98,13 @@ def write_postings(db: sqlite_utils.Database, index: TfidfIndex, chunks: list[Ch
     ensure_indexes(db)
 
 
-def write_start_arrays(db: sqlite_utils.Database, term_counts: list[int]) -> None:
-    """The kb_arrays blobs a search opens kb.db with (kb/reader.py): each chunk's BM25 length and
-    facet codes, computed here once from the rows just written."""
-    n_chunks = len(term_counts)
-    lengths = np.zeros(n_chunks + 1, dtype="<f4")
-    lengths[1:] = term_counts
-    arrays = {"lengths": lengths, **FacetIndex(db.conn, n_chunks).to_arrays()}
+def write_start_arrays(db: sqlite_utils.Database, index: TfidfIndex) -> None:
+    """The kb_arrays blobs a search opens kb.db with (kb/reader.py): each chunk's BM25 length,
+    TF-IDF vector length and facet codes, computed here once from the rows just written."""
+    n_chunks = len(index.term_counts)
+    lengths, vector_lengths = np.zeros(n_chunks + 1, dtype="<f4"), np.ones(n_chunks + 1, dtype="<f4")
+    lengths[1:], vector_lengths[1:] = index.term_counts, index.vector_lengths
+    arrays = {"lengths": lengths, "vector_lengths": vector_lengths, **FacetIndex(db.conn, n_chunks).to_arrays()}
     with db.conn:
         bulk_insert(db, "kb_arrays", ((name, "bytes" if isinstance(a, bytes) else a.dtype.newbyteorder("<").str,
                                        a if isinstance(a, bytes) else np.ascontiguousarray(a, a.dtype.newbyteorder("<")).tobytes())

@@ -20,7 +20,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import TfidfTransformer
 
-from .postings import COUNT_DTYPE, ID_DTYPE, WEIGHT_DTYPE, pack
+from .postings import ID_DTYPE, PackedPostings
 
 TOP_KEYWORDS = 10  # per chunk: the readable chunk_keywords table, and related passages
 
@@ -54,6 +54,7 @@ class TfidfIndex:
     counts: np.ndarray
     keywords: Iterable[tuple[int, str, float, int]]  # chunk_id, term, weight, rank
     term_counts: list[int]  # index terms per chunk: the document length for BM25
+    vector_lengths: np.ndarray  # each chunk's TF-IDF vector length before L2 normalisation
 
     @property
     def postings(self) -> Iterator[TermPostings]:
@@ -63,13 +64,10 @@ class TfidfIndex:
                                self.counts[lo:hi])
 
     def term_rows(self) -> Iterator[tuple]:
-        """(id, term, df, idf, chunk_ids, weights, counts) rows of the terms table, blobs packed."""
-        ids, weights, counts = (pack(a, t) for a, t in ((self.ids, ID_DTYPE), (self.weights, WEIGHT_DTYPE),
-                                                        (self.counts, COUNT_DTYPE)))
-        bounds = self.indptr.tolist()
-        for n, (term, df, idf) in enumerate(zip(self.vocabulary, self.df.tolist(), np.round(self.idf, 6).tolist())):
-            lo, hi = bounds[n], bounds[n + 1]
-            yield n + 1, term, df, idf, ids[4 * lo:4 * hi], weights[4 * lo:4 * hi], counts[2 * lo:2 * hi]
+        """(id, term, df, idf, chunk_ids, counts) rows of the terms table, blobs packed."""
+        packed = PackedPostings(self.indptr, self.ids, self.counts)
+        for n, (term, df, idf) in enumerate(zip(self.vocabulary, self.df.tolist(), self.idf.tolist())):
+            yield (n + 1, term, df, idf, *packed.blobs(n))
 
 
 def count_terms(chunk_terms: Iterable[list[str]]) -> Counts:
@@ -115,9 +113,10 @@ def build_index(chunk_ids: list[int], chunk_terms: Iterable[list[str]] | Counts)
     lengths = chunk_lengths(counted)
     if not vocabulary:  # no chunk has an index term (only stop words, or no letters at all)
         empty = np.zeros(0)
-        return TfidfIndex([], empty, empty, np.zeros(1, np.int64), empty, empty, empty, [], lengths)
+        return TfidfIndex([], empty, empty, np.zeros(1, np.int64), empty, empty, empty, [], lengths,
+                          np.ones(len(ids), np.float32))
     idf = TfidfTransformer(sublinear_tf=True, norm="l2", smooth_idf=True).fit(counts).idf_
-    weights = tfidf_weights(counts, idf)
+    weights, vector_lengths = tfidf_weights(counts, idf)
     # Term-major order of the same entries, found once and applied to weights and counts alike.
     positions = csr_matrix((np.arange(counts.nnz, dtype=np.int32 if counts.nnz < 2**31 else np.int64),
                             counts.indices, counts.indptr),
@@ -127,6 +126,7 @@ def build_index(chunk_ids: list[int], chunk_terms: Iterable[list[str]] | Counts)
         vocabulary=vocabulary, df=np.diff(positions.indptr), idf=idf, indptr=positions.indptr,
         ids=ids[positions.indices], weights=weights[order], counts=np.minimum(counts.data[order], 65535),
         keywords=top_keywords(counts, weights, vocabulary, ids), term_counts=lengths,
+        vector_lengths=vector_lengths,
     )
 
 
@@ -135,8 +135,9 @@ def chunk_lengths(counts: Counts) -> list[int]:
     return np.asarray(counts.matrix.sum(axis=1)).ravel().astype(np.int64).tolist()
 
 
-def tfidf_weights(counts: csr_matrix, idf: np.ndarray) -> np.ndarray:
-    """scikit-learn's sublinear, L2-normalised TF-IDF of each stored count, in the same order."""
+def tfidf_weights(counts: csr_matrix, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's sublinear, L2-normalised TF-IDF of each stored count, in the same order, and
+    each chunk's vector length (what search divides by, kb/postings.py)."""
     weights = np.log(counts.data.astype(np.float32))
     weights += 1.0
     weights *= idf.astype(np.float32)[counts.indices]
@@ -145,8 +146,9 @@ def tfidf_weights(counts: csr_matrix, idf: np.ndarray) -> np.ndarray:
     filled = row_lengths > 0
     if counts.nnz:
         squares[filled] = np.add.reduceat(np.square(weights, dtype=np.float64), counts.indptr[:-1][filled])
-    weights /= np.repeat(np.sqrt(np.where(filled, squares, 1.0)).astype(np.float32), row_lengths)
-    return weights
+    vector_lengths = np.sqrt(np.where(filled, squares, 1.0)).astype(np.float32)
+    weights /= np.repeat(vector_lengths, row_lengths)
+    return weights, vector_lengths
 
 
 def top_keywords(counts: csr_matrix, weights: np.ndarray, vocabulary: list[str],

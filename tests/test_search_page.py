@@ -10,7 +10,7 @@ from datasette.app import Datasette
 from datasette.utils import PrefixedUrlString
 
 from kb.build import build_kb
-from kb.search import knowledge_base
+from kb.search import Searcher, knowledge_base
 
 from conftest import METADATA, TOPICS
 
@@ -127,6 +127,17 @@ async def test_json_results_and_facets(ds):
     assert listed["facets"]["season"] == []  # the show has no seasons
     documents = {f["value"]: f for f in data["facets"]["document"]}
     assert documents["episode-234"]["label"] == "Episode 234: Need to Know podcast–Episode 234"
+
+
+async def test_a_page_asked_again_is_answered_without_searching_again(ds, monkeypatch):
+    searched = []
+    original = Searcher.search_with_facets
+    monkeypatch.setattr(Searcher, "search_with_facets", lambda self, query: searched.append(query.text) or original(self, query))
+    first = await get_json(ds, "/-/kb-search.json?q=calling+plans+for+teams")
+    again = await get_json(ds, "/-/kb-search.json?q=calling+plans+for+teams")
+    other_page = await get_json(ds, "/-/kb-search.json?q=calling+plans+for+teams&page=2")
+    assert again == first and other_page["page"] == 2 and other_page["results"] != first["results"]
+    assert searched == ["calling plans for teams", "calling plans for teams"]  # the first page, then page 2
 
 
 async def all_results(ds, query):

@@ -5,7 +5,8 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from kb.analysis import terms
-from kb.postings import unpack_counts, unpack_ids, unpack_weights
+from kb.postings import PackedPostings, unpack_counts, unpack_ids
+from kb.reader import Reader
 from kb.tfidf import build_index
 
 TEXTS = [
@@ -45,21 +46,35 @@ def test_counts_and_lengths_for_bm25():
 def test_kb_db_round_trip(corpus_db):
     conn = sqlite3.connect(corpus_db)
     n_chunks = conn.execute("select count(*) from chunks").fetchone()[0]
-    term, df, ids, weights, counts = conn.execute(
-        "select term, df, chunk_ids, weights, counts from terms where term = 'intun'"
+    term, df, ids, counts = conn.execute(
+        "select term, df, chunk_ids, counts from terms where term = 'intun'"
     ).fetchone()
-    ids, weights, counts = unpack_ids(ids), unpack_weights(weights), unpack_counts(counts)
+    ids, counts = unpack_ids(ids, df), unpack_counts(counts, df)
+    weights = Reader(corpus_db).postings("intun").weights
     assert len(ids) == len(weights) == len(counts) == df > 0
-    assert ids.min() >= 1 and ids.max() <= n_chunks
+    assert ids.min() >= 1 and ids.max() <= n_chunks and (np.diff(ids) > 0).all()
     assert (weights > 0).all() and (weights <= 1).all() and (counts >= 1).all()
     texts = dict(conn.execute(f"select id, lower(text) from chunks where id in ({','.join(map(str, ids))})"))
     assert all("intune" in texts[int(i)] or "intune" in (conn.execute(
         "select lower(coalesce(heading, '')) from chunks where id = ?", (int(i),)).fetchone()[0]) for i in ids)
-    # every chunk's vector is unit length: the weights of all terms squared sum to 1
+    # every chunk's vector, as search reads it, is unit length: all its terms' weights squared sum to 1
+    every_term = [t for (t,) in conn.execute("select term from terms")]
     sums = np.zeros(n_chunks + 1)
-    for blob_ids, blob_weights in conn.execute("select chunk_ids, weights from terms"):
-        np.add.at(sums, unpack_ids(blob_ids), unpack_weights(blob_weights).astype(float) ** 2)
+    for found in Reader(corpus_db).found(every_term).values():
+        np.add.at(sums, found.chunk_ids, found.weights.astype(float) ** 2)
     assert np.allclose(sums[1:], 1.0, atol=1e-4)
+
+
+def test_postings_are_packed_narrow_where_they_fit_and_wide_where_not():
+    # term 0: close ids and small counts (2 bytes an id, 1 a count); term 1: a gap past 65,535
+    # and a count past 255 (4 bytes an id, 2 a count)
+    ids = np.array([3, 5, 9, 1, 70_002], dtype=np.int32)
+    counts = np.array([1, 2, 255, 300, 1], dtype=np.uint16)
+    packed = PackedPostings(np.array([0, 3, 5]), ids, counts)
+    (narrow_ids, narrow_counts), (wide_ids, wide_counts) = packed.blobs(0), packed.blobs(1)
+    assert (len(narrow_ids), len(narrow_counts), len(wide_ids), len(wide_counts)) == (6, 3, 8, 4)
+    assert unpack_ids(narrow_ids, 3).tolist() == [3, 5, 9] and unpack_counts(narrow_counts, 3).tolist() == [1, 2, 255]
+    assert unpack_ids(wide_ids, 2).tolist() == [1, 70_002] and unpack_counts(wide_counts, 2).tolist() == [300, 1]
 
 
 def test_chunk_keywords_readable(corpus_db):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from datasette.utils.asgi import BadRequest, Forbidden, NotFound
@@ -19,6 +20,7 @@ SEARCH_PATH = "/-/kb-search"
 FEEDS_PATH = "/-/feeds"  # JSON Feeds of passages (feeds.py)
 PAGE_SIZE = 20
 RELATED_SIZE = 10
+PAGES_KEPT = 512
 FACET_TITLES = {"topic": "topic", "kind": "kind", "document": "episode or write-up", "speaker": "speaker",
                 "year": "year", "chapter": "chapter", "show": "show", "season": "season"}
 
@@ -109,8 +111,13 @@ async def kb_database(datasette):
     raise NotFound("No knowledge base here: serve a kb.db built by 'kb build'")
 
 
+@lru_cache(maxsize=PAGES_KEPT)
 def search_data(kb: Searcher, state: PageState, time_limit_ms: int) -> dict:
-    """One page of ranked results and the facets of all of them (nothing for an empty query)."""
+    """One page of ranked results and the facets of all of them (nothing for an empty query).
+
+    Kept for the PAGES_KEPT latest pages asked: a page depends only on the searcher (one per
+    kb.db file version, so a rebuilt kb.db is searched afresh) and the page's state, and a
+    popular query is then answered without searching again. Callers never change the dict."""
     if not state.q:
         return {"query": "", "total": 0, "offset": 0, "limit": PAGE_SIZE,
                 "filters": [{"facet": f, "value": v} for f, v in state.search_filters().items()],
