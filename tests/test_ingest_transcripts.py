@@ -42,6 +42,14 @@ def test_webvtt_markup_speaker_prefixes_and_no_voice(tmp_path):
                           ("Robert Crane", 4533.0, 4534.0, "Bye"), ("Jane Citizen", 4533.0, 4534.0, "Bye now")]
 
 
+def test_webvtt_voice_names_decode_character_references(tmp_path):
+    [doc] = parse_text(tmp_path, "need-to-know-555.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n"
+                       "<v Ben &amp; Jerry>Hello from Ben &amp; Jerry.\n\n00:00:10.000 --> 00:00:12.000\n"
+                       "<v Zo&euml;>Bye from Zo&euml;.\n")
+    assert [(s.speaker, s.text) for s in doc.segments] == [
+        ("Ben & Jerry", "Hello from Ben & Jerry."), ("Zoë", "Bye from Zoë.")]
+
+
 def test_srt_speaker_labels_that_recur_and_sentences_that_go_on():
     # A label names a speaker when it recurs; a cue without one has no speaker unless it finishes
     # the sentence of the cue before it.
