@@ -126,14 +126,22 @@ def load_sources(sources: Iterable[str | os.PathLike], on_file: OnFile | None = 
     documents: list[Document] = []
     from_urls: list[Document] = []
     failed: list[IngestError] = []
+    seen: set[str] = set()  # resolved paths and URLs read: a file named twice is read once
     for source in sources:
         if is_web_url(str(source)):
+            if once(str(source), seen, str(source)):
+                continue
             say(source)
             found = read_or_fail(lambda: parse_bytes(str(source), *fetch_url(str(source))), str(source), strict, failed)
             from_urls += found
             documents += with_source(found, str(source))
             continue
-        for path in iter_source_files([source]):
+        paths = list(iter_source_files([source]))
+        fresh = [path for path in paths if str(path.resolve()) not in seen]
+        seen.update(str(path.resolve()) for path in fresh)
+        if len(fresh) < len(paths):
+            warn_read_twice(str(source), len(paths) - len(fresh))
+        for path in fresh:
             say(path)
             found = read_or_fail(lambda: parse_file(path, transcribe), str(path), strict, failed)
             documents += with_source(found, source_name(path, Path(source)), path)
@@ -149,6 +157,21 @@ def load_sources(sources: Iterable[str | os.PathLike], on_file: OnFile | None = 
     documents += fetched_transcripts(list(dict.fromkeys(wanted)), say)
     documents += fetched_transcripts(chapters_to_fetch(from_urls, documents), say, "chapters")
     return unique_ids(without_orphan_chapters(merge_documents(documents)))
+
+
+def once(key: str, seen: set[str], source: str) -> bool:
+    """Whether this URL was read already (and so is passed over, with a warning)."""
+    if key in seen:
+        warn_read_twice(source, 1)
+        return True
+    seen.add(key)
+    return False
+
+
+def warn_read_twice(source: str, count: int) -> None:
+    what = "it was" if count == 1 else f"{count} of its files were"
+    warnings.warn(IngestWarning(f"{source}: {what} named already among the sources (twice, or in a folder "
+                                "given too); each file is read once"))
 
 
 def read_or_fail(read: Callable[[], list[Document]], name: str, strict: bool, failed: list[IngestError]) -> list[Document]:

@@ -400,3 +400,17 @@ def test_a_json_file_of_null_is_not_a_transcript(tmp_path):
     with pytest.raises(IngestError) as exc:
         ingest.sources.parse_file(path)
     assert str(exc.value).startswith(f"{path}, line 1: not a transcript: expected an object with segments[]")
+
+
+def test_a_file_named_twice_or_inside_a_folder_given_too_is_read_once(tmp_path):
+    folder = tmp_path / "ent"
+    folder.mkdir()
+    path = folder / "need-to-know-555.vtt"
+    path.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v Ben>Hello about Intune.\n", encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        docs = ingest.sources.load_sources([folder, path, folder / ".." / "ent" / path.name])
+    assert [d.id for d in docs] == ["episode-555"]
+    assert [str(w.message) for w in caught if issubclass(w.category, IngestWarning)] == [
+        f"{source}: it was named already among the sources (twice, or in a folder given too); each file is read once"
+        for source in (path, folder / ".." / "ent" / path.name)]
