@@ -183,7 +183,11 @@ def show_of(doc: Document, shows: dict[str, Show]) -> str | None:
     to a feed's show takes that show's name."""
     if doc.role == "feed":
         return feed_of(doc)
-    if doc.role in ("transcript", "audio"):
+    if doc.role == "chapters":
+        fits = chapters_shows(doc, shows)
+        if len(fits) != 1:
+            return None  # its podcastName alone makes no show of its own
+    elif doc.role in ("transcript", "audio"):
         fits = [s for s in shows.values() if s.named_by(doc.local_file or doc.source)]
     else:
         fits = feed_shows_of(doc, [s for s in shows.values() if s.key.startswith("feed:")])
@@ -191,6 +195,14 @@ def show_of(doc: Document, shows: dict[str, Show]) -> str | None:
         doc.show = fits[0].name or doc.show
         return fits[0].key
     return f"name:{show_key(doc.show)}" if show_key(doc.show) and doc.role != "transcript" else None
+
+
+def chapters_shows(doc: Document, shows: dict[str, Show]) -> list[Show]:
+    """The shows a chapters file may be of: those whose naming its name carries, else the one its
+    `podcastName` names, else the build's only show ('ep17-chapters.json' beside one feed)."""
+    named = [s for s in shows.values() if s.named_by(doc.local_file or doc.source)]
+    by_name = [s for s in shows.values() if show_key(doc.show) and show_key(s.name) == show_key(doc.show)]
+    return named or by_name or (list(shows.values()) if len(shows) == 1 and not doc.show else [])
 
 
 def assign_ids(documents: list[Document], shows: list[str | None]) -> None:
