@@ -228,6 +228,7 @@ def merge_group(group: list[Document]) -> Document:
     doc.format, doc.role, doc.sources = primary.format, primary.role, primary.sources
     doc.tags = list(dict.fromkeys(t for d in page_first for t in d.tags))
     doc.transcript_urls = list(dict.fromkeys(u for d in group for u in d.transcript_urls))
+    doc.transcript_types = {u: k for d in reversed(group) for u, k in d.transcript_types.items()}
     doc.chapters_url, doc.chapters = merged_chapters(group)
     notes = next((d for d in page_first if any(not is_turn(s) and s.kind != "boilerplate" for s in d.segments)),
                  next((d for d in page_first if any(not is_turn(s) for s in d.segments)), None))
