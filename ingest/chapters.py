@@ -43,6 +43,8 @@ ATTRIBUTE = re.compile(r"([\w:-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 # Which source's chapters win when several describe an episode: a chapters file, then the feed's
 # own (PSC) before any show-note lines, and among those the page before the dump and the feed.
 CHAPTER_ROLES = ("chapters", "feed", "page", "archive", "transcript", "audio")
+# 'ep41-chapters.json' and 'ep41.chapters.json' are the chapters of 'ep41.vtt' (or .mp3) beside them
+BESIDE = re.compile(r"[-_. ]chapters\.json$")
 TAIL_PARTS = 3  # a chapters file is matched by up to its last three path parts
 
 
@@ -182,8 +184,14 @@ def tails(path: str) -> list[str]:
 
 
 def chapter_names(documents: list[Document]) -> Counter:
-    """How many feed items' chapters links end in each tail ('chapters.json' may end them all)."""
-    return Counter(t for d in documents if d.chapters_url for t in tails(d.chapters_url))
+    """How many feed items' chapters links end in each tail ('chapters.json' may end them all), and
+    how many transcript and audio files have each path less its ending."""
+    return Counter([t for d in documents if d.chapters_url for t in tails(d.chapters_url)]
+                   + [beside_key(d) for d in documents if d.role in ("transcript", "audio") and d.local_file])
+
+
+def beside_key(doc: Document) -> tuple:
+    return ("beside", str(PurePosixPath(doc.local_file).with_suffix("")).lower())
 
 
 def chapter_keys(doc: Document, names: Counter) -> list[tuple]:
@@ -192,11 +200,15 @@ def chapter_keys(doc: Document, names: Counter) -> list[tuple]:
     if doc.chapters_url:
         return [("chapters-url", normal_url(doc.chapters_url))] + [
             ("chapters", t) for t in tails(doc.chapters_url) if names[t] == 1]
+    if doc.role in ("transcript", "audio") and doc.local_file:
+        key = beside_key(doc)
+        return [key] if names[key] == 1 else []  # 'ep41.vtt' and 'ep41.json' both: neither is its file
     if doc.role != "chapters":
         return []
     if is_web_url(doc.source):
         return [("chapters-url", normal_url(doc.source))]
-    return [("chapters", t) for t in tails(doc.local_file or doc.source) if names[t] == 1]
+    beside = [("beside", BESIDE.sub("", doc.local_file.lower()))] if doc.local_file else []
+    return beside + [("chapters", t) for t in tails(doc.local_file or doc.source) if names[t] == 1]
 
 
 def merged_chapters(group: list[Document]) -> tuple[str | None, list[Chapter]]:
@@ -217,11 +229,22 @@ def chapters_to_fetch(feed_items: list[Document], documents: list[Document]) -> 
                               if d.chapters_url and not set(chapter_keys(d, names)) & have))
 
 
+def number_of(doc: Document) -> str:
+    return f"s{doc.season}e{doc.episode}" if doc.season is not None else f"episode {doc.episode}"
+
+
 def without_orphan_chapters(documents: list[Document]) -> list[Document]:
     """Merged documents, less the chapters files that joined no episode (each named in a warning)."""
     for doc in documents:
-        if doc.role == "chapters":
-            warnings.warn(IngestWarning(
-                f"{doc.source}: a chapters file that matches no episode (no feed item's <podcast:chapters> "
-                "links to it, and no other source has its episode number); skipped"))
+        if doc.role != "chapters":
+            continue
+        if doc.episode is None:
+            why = "and neither its name nor its title gives an episode number"
+        elif doc.show:
+            why = f"and {doc.show} has no {number_of(doc)} among the sources"
+        else:
+            why = (f"and it names no show for its {number_of(doc)}: name it after the show, or give it a "
+                   "podcastName")
+        warnings.warn(IngestWarning(f"{doc.source}: a chapters file that matches no episode (no feed item's "
+                                    f"<podcast:chapters> links to it, {why}); skipped"))
     return [d for d in documents if d.role != "chapters"]

@@ -20,10 +20,13 @@ AS_WINDOWS_1252 = {"latin-1", "latin1", "iso-8859-1", "iso8859-1", "l1", "ascii"
 META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]{1,40})", re.I)
 XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([A-Za-z0-9_.:-]{1,40})[\"']")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Terminal escapes pasted from a console: colours ('\x1b[31m') and window titles ('\x1b]0;...\x07'), whole.
+ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]{0,200}(?:\x07|\x1b\\)?)")
 # Soft hyphens, zero-width spaces and joiners, word joiners, BOMs and bidi marks: invisible on the
 # page, but they split words ('Telefonie\xadanbieter' would never match 'Telefonieanbieter').
 INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 BINARY_CONTROL_SHARE = 0.05  # more control bytes than this in the first 64 KiB: not a text file
+BINARY_MIN_CONTROLS = 64  # without a NUL, a file is binary only with this many control bytes too
 SAMPLE = 65536
 
 
@@ -40,8 +43,13 @@ def check_binary(data: bytes, path: str) -> None:
         return
     sample = data[:SAMPLE]
     controls = sum(sample.count(bytes([b])) for b in (*range(0, 9), *range(14, 32)))
-    if controls > BINARY_CONTROL_SHARE * len(sample):
+    if controls <= BINARY_CONTROL_SHARE * len(sample):
+        return
+    if b"\0" in sample:
         raise IngestError("binary file, not text (it contains NUL bytes)", path)
+    if controls >= BINARY_MIN_CONTROLS:  # a short text with four backspaces in it is still text
+        raise IngestError(f"binary file, not text ({controls} control characters in its first "
+                          f"{len(sample):,} bytes)", path)
 
 
 def declared_charset(data: bytes, content_type: str | None = None, markup: bool = False) -> str | None:
@@ -111,8 +119,9 @@ def drop_controls(text: str, path: str) -> str:
     if not found:
         return text
     line = text.count("\n", 0, found.start()) + 1
-    warnings.warn(IngestWarning(f"{path}, line {line}: control characters (such as NUL) were removed"))
-    return CONTROL.sub("", text)
+    example = "NUL" if found.group() == "\0" else f"U+{ord(found.group()):04X}"
+    warnings.warn(IngestWarning(f"{path}, line {line}: control characters (such as {example}) were removed"))
+    return CONTROL.sub("", ANSI_ESCAPE.sub("", text))
 
 
 def _mojibake_pattern() -> re.Pattern:

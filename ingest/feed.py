@@ -127,7 +127,9 @@ def parse_item(path: str, entry: dict, line: int | None, raw: str, channel: Chan
     doc.duration_seconds = duration(entry.get("itunes_duration"))
     doc.tags = list(dict.fromkeys(" ".join(str(t.get("term") or "").split()) for t in entry.get("tags") or []
                                   if t.get("term")))
-    doc.transcript_urls = transcripts(raw, entry)
+    # relative links ('rel.vtt', '/rel.vtt') are relative to the feed's own URL
+    doc.transcript_types = transcripts(raw, entry, path if web_url(path) else channel.link)
+    doc.transcript_urls = list(doc.transcript_types)
     doc.segments = body.segments or ([Segment("show_notes", title)] if named else [])
     doc.resources = body.resources
     doc.listen_url = doc.listen_url or body.listen_url
@@ -253,8 +255,9 @@ def enclosure(entry: dict, base_url: str | None = None) -> tuple[str | None, str
     return url, kind or mimetypes.guess_type(url.split("?")[0])[0]
 
 
-def transcripts(raw: str, entry: dict) -> list[str]:
-    """<podcast:transcript url=...> links, the formats with speakers and times first."""
+def transcripts(raw: str, entry: dict, base_url: str | None) -> dict[str, str]:
+    """<podcast:transcript url=...> links (made absolute against `base_url`) and their types, the
+    formats with speakers and times first."""
     found: list[tuple[str, str]] = []
     for match in TRANSCRIPT.finditer(raw):
         attrs = {m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3)
@@ -263,5 +266,9 @@ def transcripts(raw: str, entry: dict) -> list[str]:
             found.append((html.unescape(attrs["url"]).strip(), html.unescape(attrs.get("type", ""))))
     if not found and entry.get("podcast_transcript", {}).get("url"):
         found.append((entry["podcast_transcript"]["url"], entry["podcast_transcript"].get("type", "")))
+    found = [(url, kind.strip()) for link, kind in found if (url := web_url(link, base_url))]
     found.sort(key=lambda f: transcript_rank(f[0], f[1]))
-    return list(dict.fromkeys(url for url, _ in found if web_url(url)))
+    links: dict[str, str] = {}
+    for url, kind in found:
+        links.setdefault(url, kind)  # the first of a link given twice wins
+    return links

@@ -6,6 +6,7 @@ import socket
 import time
 import urllib.error
 import urllib.request
+import zlib
 
 from .errors import IngestError
 
@@ -29,11 +30,14 @@ def fetch_url(url: str, timeout: float | None = None, max_bytes: int | None = No
             if length and length.isdigit() and len(data) < int(length):
                 raise IngestError(f"cannot fetch the URL: the download was cut short ({len(data):,} of the "
                                   f"{int(length):,} bytes it announced)", url)
+            if (response.headers.get("Content-Encoding") or "").strip().lower() in ("gzip", "x-gzip"):
+                data = gunzipped(data, url, max_bytes)  # asked for identity, sent a pre-compressed file
             return data, response.headers.get("Content-Type")
     except IngestError:
         raise
     except urllib.error.HTTPError as exc:
-        raise IngestError(f"cannot fetch the URL: HTTP {exc.code} {exc.reason}", url) from None
+        reason = "a redirect loop" if "infinite loop" in str(exc.reason) else " ".join(str(exc.reason).split())
+        raise IngestError(f"cannot fetch the URL: HTTP {exc.code} {reason}", url) from None
     except urllib.error.URLError as exc:
         why = exc.reason
         if isinstance(why, (socket.timeout, TimeoutError)):
@@ -58,6 +62,18 @@ def read_limited(response, url: str, deadline: float, timeout: float, max_bytes:
         if size > max_bytes:
             raise IngestError(too_large(None, max_bytes), url)
         chunks.append(chunk)
+
+
+def gunzipped(data: bytes, url: str, max_bytes: int) -> bytes:
+    """A gzip body (Content-Encoding: gzip) unpacked, within the size limit."""
+    unpack = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        body = unpack.decompress(data, max_bytes + 1)
+    except zlib.error as exc:
+        raise IngestError(f"cannot fetch the URL: the server said gzip, but the body is not ({exc})", url) from None
+    if len(body) > max_bytes:
+        raise IngestError(too_large(None, max_bytes), url)
+    return body
 
 
 def too_large(size: int | None, limit: int) -> str:

@@ -22,6 +22,9 @@ GENERIC_NAME_WORDS = {"the", "a", "an", "podcast", "podcasts", "show", "official
 GENERIC_PREFIXES = {"", "e", "ep", "eps", "episode", "episodes", "s", "se", "season", "show", "podcast", "pod",
                     "transcript", "transcripts", "captions", "caption", "subtitles", "subs", "audio", "media", "track",
                     "part", "folge", "episodio", "file", "rec", "recording", "final", "edit", "mix", "mp", "v"}
+# Words after an episode's number in its files' names: 'need-to-know-234-transcript-en.vtt'.
+TRAILING_WORDS = GENERIC_PREFIXES | {"chapters", "notes", "shownotes", "live", "raw", "clean", "auto", "otter",
+                                     "whisper", "en", "de", "fr", "es", "it", "nl", "pt", "ja", "zh"}
 EPISODE_WORD = r"(?:episode|ep\.?|eps\.?|folge|episodio|épisode|aflevering|afsnit|odcinek)"
 SEASON_EPISODE = re.compile(
     r"\bs(?:eason)?\s*0*(\d{1,3})\s*[,.:–-]?\s*(?:e|x|" + EPISODE_WORD + r")\s*#?\s*0*(\d{1,5})(?!\d)", re.I)
@@ -32,7 +35,7 @@ NOT_EPISODE_TOKEN = re.compile(r"(?i)(?<![a-z0-9])(?:(?:utf|ucs|windows|win|cp|i
                                r"(?:[-_ ]?[lb]e)?|[xh]26[45]|[mo]365|office ?365|microsoft ?365|win(?:dows)? ?1[01]|mp[34]|"
                                r"\d+(?:k|kbps|kb|khz|hz|p|fps|bit))(?![a-z0-9])")
 SEASON_AND_EPISODE_NAME = re.compile(r"^(?:.*?[^\d])?0*(\d{1,2})[_x]0*(\d{1,3})$", re.I)  # '1_4.srt', '2x07'
-SHOW_CODE = re.compile(r"^\s*[a-z]{1,8}0*(\d{1,5})(?![\d])", re.I)
+SHOW_CODE = re.compile(r"^\s*[a-z]{2,8}0*(\d{1,5})(?![\d])", re.I)
 EPISODE_IN_NAME = re.compile(r"(?<![a-z])(?:episode|ep|e)[\s._-]*#?0*(\d{1,5})(?!\d)", re.I)
 TITLE_SHOW = re.compile(r"^(?P<show>[^,;.!?]{2,80}?)\s*[–—|:-]+\s*" + EPISODE_WORD + r"\s*#?\s*\d", re.I)
 
@@ -81,13 +84,24 @@ def name_numbers(path: str) -> tuple[int | None, int | None]:
     pair = SEASON_AND_EPISODE_NAME.match(stem.strip())
     if pair and not re.search(r"\d", stem[:pair.start(1)]):
         return int(pair.group(1)), int(pair.group(2))
-    numbers = [t for t in re.split(r"[^A-Za-z0-9]+", stem) if t.isdigit() and len(t) <= 5]
+    tokens = [t for t in re.split(r"[^A-Za-z0-9]+", stem) if t]
+    numbers = [t for t in tokens if t.isdigit() and len(t) <= 5]
     glued = SHOW_CODE.match(stem)
-    if not numbers and glued:  # 'ntk301', 'koa039', 'TT014': a show's code and the number
-        numbers = [glued.group(1)]
+    if not numbers and glued:
+        numbers = [glued.group(1)]  # 'ntk301', 'koa039', 'TT014': a show's code and the number
+    elif len(numbers) == 1 and not numbers_the_name(tokens, numbers[0]):
+        return None, None  # 'microsoft-365-roadmap', 'top-10-tips': a number inside a description
     if len(numbers) == 1 and not 1900 <= int(numbers[0]) <= 2100:  # a year is not an episode
         return None, int(numbers[0])
     return None, None
+
+
+def numbers_the_name(tokens: list[str], number: str) -> bool:
+    """Whether a lone number is the name's episode: the name starts with it ('042-licensing') or
+    ends with it, perhaps before words any episode's files carry ('need-to-know-556',
+    'ntk-303-transcript'); 'interview-with-3-guests' is a description with a number in it."""
+    at = tokens.index(number)
+    return at == 0 or all(t.lower() in TRAILING_WORDS for t in tokens[at + 1:])
 
 
 def squashed(text: str) -> str:
@@ -169,7 +183,11 @@ def show_of(doc: Document, shows: dict[str, Show]) -> str | None:
     to a feed's show takes that show's name."""
     if doc.role == "feed":
         return feed_of(doc)
-    if doc.role in ("transcript", "audio"):
+    if doc.role == "chapters":
+        fits = chapters_shows(doc, shows)
+        if len(fits) != 1:
+            return None  # its podcastName alone makes no show of its own
+    elif doc.role in ("transcript", "audio"):
         fits = [s for s in shows.values() if s.named_by(doc.local_file or doc.source)]
     else:
         fits = feed_shows_of(doc, [s for s in shows.values() if s.key.startswith("feed:")])
@@ -177,6 +195,14 @@ def show_of(doc: Document, shows: dict[str, Show]) -> str | None:
         doc.show = fits[0].name or doc.show
         return fits[0].key
     return f"name:{show_key(doc.show)}" if show_key(doc.show) and doc.role != "transcript" else None
+
+
+def chapters_shows(doc: Document, shows: dict[str, Show]) -> list[Show]:
+    """The shows a chapters file may be of: those whose naming its name carries, else the one its
+    `podcastName` names, else the build's only show ('ep17-chapters.json' beside one feed)."""
+    named = [s for s in shows.values() if s.named_by(doc.local_file or doc.source)]
+    by_name = [s for s in shows.values() if show_key(doc.show) and show_key(s.name) == show_key(doc.show)]
+    return named or by_name or (list(shows.values()) if len(shows) == 1 and not doc.show else [])
 
 
 def assign_ids(documents: list[Document], shows: list[str | None]) -> None:

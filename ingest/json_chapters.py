@@ -48,6 +48,8 @@ def parse(path: str, text: str) -> list[Document]:
     doc = Document(episode_id(episode) if episode is not None else slugify(f"{stem} chapters"), "episode",
                    " ".join(title.split()) if title else f"{stem} (chapters)", path, episode=episode, line=1)
     doc.season = season
+    show = data.get("podcastName")
+    doc.show = " ".join(show.split()) or None if isinstance(show, str) else None
     doc.chapters = in_order(chapters)
     return [doc]
 

@@ -119,8 +119,11 @@ def match_keys(docs: list[Document], shows: list[str | None], strong: bool) -> l
     that several documents of one source share (every item's <link> is the channel's home page,
     'Episode 1 Part 1' and 'Part 2') identifies none of them."""
     names, chapters = file_names(docs), chapter_names(docs)
+    seasoned = Counter((show, d.episode) for d, show in zip(docs, shows)
+                       if d.role == "feed" and d.season is not None and d.episode is not None)
     pairs = [(i, key) for i, doc in enumerate(docs)
-             for key in (strong_keys(doc, names) + chapter_keys(doc, chapters) if strong else weak_keys(doc, shows[i]))]
+             for key in (strong_keys(doc, names) + chapter_keys(doc, chapters) if strong
+                         else weak_keys(doc, shows[i], seasoned))]
     per_source = Counter((docs[i].source, key) for i, key in pairs)
     return [(i, key) for i, key in pairs if per_source[(docs[i].source, key)] == 1]
 
@@ -174,10 +177,14 @@ def own_stems(doc: Document) -> set[str]:
     return {s for u in (doc.audio_url, *doc.transcript_urls) if u and len(s := file_stem(u)) >= MIN_STEM}
 
 
-def weak_keys(doc: Document, show: str | None) -> list[tuple]:
+def weak_keys(doc: Document, show: str | None, seasoned: Counter) -> list[tuple]:
+    """Season and number within a show; a chapters file without a season ('ep17-chapters.json')
+    also joins the one feed item of that number in a season, where only one season has it."""
     keys: list[tuple] = []
     if doc.episode is not None and show:
         keys.append(("episode", show, doc.season, doc.episode))
+        if (doc.role == "chapters" and doc.season is None) or (doc.role == "feed" and seasoned[(show, doc.episode)] == 1):
+            keys.append(("episode-in-a-season", show, doc.episode))
     if doc.kind == "article":
         keys.append(("article", doc.id))
     return keys
@@ -221,6 +228,7 @@ def merge_group(group: list[Document]) -> Document:
     doc.format, doc.role, doc.sources = primary.format, primary.role, primary.sources
     doc.tags = list(dict.fromkeys(t for d in page_first for t in d.tags))
     doc.transcript_urls = list(dict.fromkeys(u for d in group for u in d.transcript_urls))
+    doc.transcript_types = {u: k for d in reversed(group) for u, k in d.transcript_types.items()}
     doc.chapters_url, doc.chapters = merged_chapters(group)
     notes = next((d for d in page_first if any(not is_turn(s) and s.kind != "boilerplate" for s in d.segments)),
                  next((d for d in page_first if any(not is_turn(s) for s in d.segments)), None))

@@ -76,6 +76,7 @@ class Document:
     duration_seconds: int | None = None
     tags: list[str] = field(default_factory=list)  # categories and tags, in source order
     transcript_urls: list[str] = field(default_factory=list)  # the feed's <podcast:transcript> links
+    transcript_types: dict[str, str] = field(default_factory=dict)  # each link's type="..." ('' when none)
     chapters_url: str | None = None  # the feed's <podcast:chapters> link
     format: str | None = None  # the format module that read it (set by ingest.sources)
     role: str | None = None  # that format's role: page, feed, transcript or audio (see ingest.formats)

@@ -9,22 +9,30 @@ from .model import Segment, parse_timestamp
 
 # A speaker is one to six words that start with a letter ("Speaker 1" too); the stamp ends the line.
 TURN_HEADER = re.compile(
-    r"^(?P<speaker>[^\W\d_][^:]{0,60}?)\s+(?P<stamp>(?:\d+:)?\d{1,2}:\d{2})\s*$"
+    r"^(?P<speaker>[^\W\d_][^:]{0,60}?)(?P<gap>\s+)(?P<stamp>(?:\d+:)?\d{1,2}:\d{2})\s*$"
 )
+# Blog copies of a transcript wrap the speaker in markup: '<b>Robert</b>  0:04'.
+TAG = re.compile(r"</?[A-Za-z][^<>]{0,100}>")
+LOWER_NAME_WORDS = 3  # 'robert  0:04': an uncapitalised name, only with Otter's two-space gap
 MAX_HOURS = 99  # a turn stamped later than this is a typo: the turn is kept, without a time
 
 
-def looks_like_name(speaker: str) -> bool:
-    """'Robert Crane', 'Tim O’Neill', 'Speaker 1', 'Jane de Souza'; not 'See you at' (one lower-case word at most)."""
+def looks_like_name(speaker: str, gap: str = " ") -> bool:
+    """'Robert Crane', 'Tim O’Neill', 'Speaker 1', 'Jane de Souza', '李明'; not 'See you at' (one
+    lower-case word at most). An uncapitalised 'robert' is a name only before Otter's two spaces."""
     words = speaker.split()
-    return 1 <= len(words) <= 6 and words[0][0].isupper() and sum(w[0].islower() for w in words) <= 1
+    if not 1 <= len(words) <= 6:
+        return False
+    if not words[0][0].islower():  # capitalised, or a script without case (李明)
+        return sum(w[0].islower() for w in words) <= 1
+    return len(gap) >= 2 and len(words) <= LOWER_NAME_WORDS and not re.search(r"[.,;!?]", speaker)
 
 
 def turn_header(line: str) -> tuple[str, int | None] | None:
     """(speaker, start second) when the line is a turn header, else None; the start is None when
     the stamp is no plausible time ('Jane Doe  12345678:00:00')."""
-    match = TURN_HEADER.match(line.strip())
-    if not match or not looks_like_name(match["speaker"]):
+    match = TURN_HEADER.match(TAG.sub("", line).strip())
+    if not match or not looks_like_name(match["speaker"], match["gap"]):
         return None
     hours = match["stamp"].split(":")[0] if match["stamp"].count(":") == 2 else "0"
     if len(hours) > 2 and int(hours) > MAX_HOURS:

@@ -32,7 +32,8 @@ def sniff(path: str, text: str) -> bool:
 def parse(path: str, text: str) -> list[Document]:
     lines = list(enumerate(text.splitlines(), 1))
     first_turn = next(n for n, line in lines if turn_header(line.strip()))
-    before = [line.strip() for n, line in lines if n < first_turn and line.strip()]
-    title = before[0] if before and is_title_like(before[0]) else None
-    turns = parse_turns([(n, line) for n, line in lines if n >= first_turn], path)
+    before = [(n, line.strip()) for n, line in lines if n < first_turn and line.strip()]
+    title = before[0][1] if before and is_title_like(before[0][1]) else None
+    start = before[0][0] + 1 if title else 1  # a paragraph before the first turn is kept, as text
+    turns = parse_turns([(n, line) for n, line in lines if n >= start], path)
     return [transcript_document(path, turns, title)]

@@ -126,14 +126,22 @@ def load_sources(sources: Iterable[str | os.PathLike], on_file: OnFile | None = 
     documents: list[Document] = []
     from_urls: list[Document] = []
     failed: list[IngestError] = []
+    seen: set[str] = set()  # resolved paths and URLs read: a file named twice is read once
     for source in sources:
         if is_web_url(str(source)):
+            if once(str(source), seen, str(source)):
+                continue
             say(source)
             found = read_or_fail(lambda: parse_bytes(str(source), *fetch_url(str(source))), str(source), strict, failed)
             from_urls += found
             documents += with_source(found, str(source))
             continue
-        for path in iter_source_files([source]):
+        paths = list(iter_source_files([source]))
+        fresh = [path for path in paths if str(path.resolve()) not in seen]
+        seen.update(str(path.resolve()) for path in fresh)
+        if len(fresh) < len(paths):
+            warn_read_twice(str(source), len(paths) - len(fresh))
+        for path in fresh:
             say(path)
             found = read_or_fail(lambda: parse_file(path, transcribe), str(path), strict, failed)
             documents += with_source(found, source_name(path, Path(source)), path)
@@ -144,11 +152,26 @@ def load_sources(sources: Iterable[str | os.PathLike], on_file: OnFile | None = 
         if on_skip:
             on_skip(error)
     given = {name_of(d.source).lower() for d in documents}
-    wanted = [url for doc in from_urls if (url := preferred_transcript(doc.transcript_urls))
-              and name_of(url).lower() not in given]
-    documents += fetched_transcripts(list(dict.fromkeys(wanted)), say)
+    wanted = {url: doc for doc in from_urls if (url := preferred_transcript(doc))
+              and name_of(url).lower() not in given}
+    documents += fetched_transcripts(list(wanted), say, items=wanted)
     documents += fetched_transcripts(chapters_to_fetch(from_urls, documents), say, "chapters")
     return unique_ids(without_orphan_chapters(merge_documents(documents)))
+
+
+def once(key: str, seen: set[str], source: str) -> bool:
+    """Whether this URL was read already (and so is passed over, with a warning)."""
+    if key in seen:
+        warn_read_twice(source, 1)
+        return True
+    seen.add(key)
+    return False
+
+
+def warn_read_twice(source: str, count: int) -> None:
+    what = "it was" if count == 1 else f"{count} of its files were"
+    warnings.warn(IngestWarning(f"{source}: {what} named already among the sources (twice, or in a folder "
+                                "given too); each file is read once"))
 
 
 def read_or_fail(read: Callable[[], list[Document]], name: str, strict: bool, failed: list[IngestError]) -> list[Document]:
@@ -173,16 +196,28 @@ def with_source(documents: list[Document], source: str, path: Path | None = None
     return documents
 
 
-def preferred_transcript(urls: list[str]) -> str | None:
-    """The one of an item's transcript links to fetch: an http(s) one, in a format read here."""
-    readable = [(transcript_rank(url), n, url) for n, url in enumerate(urls) if is_web_url(url)]
-    readable = [r for r in readable if r[0] < len(TRANSCRIPT_PREFERENCE)]
+def preferred_transcript(item: Document) -> str | None:
+    """The one of a feed item's transcript links to fetch: in a format read here by its tag's type,
+    else by its file ending; else one that says nothing of its format ('/t/12345', no type), whose
+    answer shows it. An item whose links are all in other formats (text/html) is named in a warning."""
+    types = item.transcript_types
+    links = [(transcript_rank(url, types.get(url, "")), n, url) for n, url in enumerate(item.transcript_urls)
+             if is_web_url(url)]
+    unknown = len(TRANSCRIPT_PREFERENCE)
+    readable = [r for r in links if r[0] < unknown] or [r for r in links if not types.get(r[2])]
+    if links and not readable:
+        kinds = ", ".join(dict.fromkeys(types.get(url) or "?" for _, _, url in links))
+        warnings.warn(IngestWarning(f"{item.source}{f', line {item.line}' if item.line else ''}: the item's "
+                                    f"transcripts are in no format read here ({kinds}); none was fetched"))
     return min(readable)[2] if readable else None
 
 
-def fetched_transcripts(urls: list[str], say: OnFile, role: str = "transcript") -> list[Document]:
+def fetched_transcripts(urls: list[str], say: OnFile, role: str = "transcript",
+                        items: dict[str, Document] | None = None) -> list[Document]:
     """The transcripts (or chapters files: `role`) at these URLs, fetched a few at a time; one that
-    cannot be fetched or read is skipped with a warning (the feed's episode is still built)."""
+    cannot be fetched or read is skipped with a warning (the feed's episode is still built). A
+    transcript takes the season and number of the feed item in `items` that links it (its URL's
+    '12345' is no episode number)."""
     def fetch(url: str) -> tuple[str, bytes, str | None] | IngestError:
         try:
             return (url, *fetch_url(url))
@@ -195,9 +230,14 @@ def fetched_transcripts(urls: list[str], say: OnFile, role: str = "transcript") 
             try:
                 if isinstance(got, IngestError):
                     raise got
+                linked = items[url].transcript_types.get(url, "") if items and url in items else ""
+                if role == "transcript" and "html" in str(got[2] or "").lower() and "html" not in linked:
+                    raise IngestError("not a transcript (the server sent an HTML page)", url)  # a login page
                 found = parse_bytes(*got)
                 if role == "chapters" and any(d.role != role for d in found):
                     raise IngestError(f"not a chapters file (it reads as {found[0].format})", url)
+                for doc in found if items and url in items else []:
+                    doc.season, doc.episode = items[url].season, items[url].episode
                 documents += with_source(found, url)
             except IngestError as exc:
                 warnings.warn(IngestWarning(f"{url}: {role} skipped: {exc.message}"))

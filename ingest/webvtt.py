@@ -51,7 +51,7 @@ def voices(cue_text: str) -> list[tuple[str | None, str]]:
     for k, mark in enumerate(marks):
         stop = marks[k + 1].start() if k + 1 < len(marks) else len(cue_text)
         inside, _, after = cue_text[mark.end():stop].partition("</v>")
-        parts.append(((mark.group(1) or "").strip() or None, inside))
+        parts.append((plain_text(mark.group(1) or "") or None, inside))  # 'Ben &amp; Jerry' -> 'Ben & Jerry'
         if after.strip():
             parts.append((None, after))
     return [(v, t) for v, t in parts if plain_text(t)]

@@ -151,6 +151,25 @@ def test_50_mb_file_is_refused_before_it_is_read(tmp_path):
     assert time.perf_counter() - began < 2
 
 
+@pytest.mark.parametrize("cue, speaker, text, example", [
+    ("<v Eve>Hello about Intune a \x08\x08\x08\x08 b end.", "Eve", "Hello about Intune a b end.", "U+0008"),
+    ("<v Eve\x1b[31mRED>Hi \x1b]0;title\x07there \x1b[1;31mred\x1b[0m end.", "EveRED", "Hi there red end.", "U+001B")])
+def test_a_few_control_characters_are_removed_with_a_warning(tmp_path, cue, speaker, text, example):
+    path = tmp_path / "need-to-know-559.vtt"
+    path.write_bytes(f"WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n{cue}\n".encode())
+    [doc], warned = load(path)
+    assert [(s.speaker, s.text) for s in doc.segments] == [(speaker, text)]
+    assert warned == [f"{path}, line 4: control characters (such as {example}) were removed"]
+
+
+def test_control_bytes_without_nul_are_not_called_nul_bytes(tmp_path):
+    path = tmp_path / "e1.vtt"
+    path.write_bytes(bytes(range(1, 32)) * 20)
+    with pytest.raises(IngestError) as exc:
+        ingest.sources.parse_file(path)
+    assert str(exc.value) == f"{path}: binary file, not text (520 control characters in its first 620 bytes)"
+
+
 def test_binary_file_named_like_a_transcript(tmp_path):
     path = tmp_path / "e1.vtt"
     path.write_bytes(bytes(range(256)) * 20)
@@ -381,3 +400,17 @@ def test_a_json_file_of_null_is_not_a_transcript(tmp_path):
     with pytest.raises(IngestError) as exc:
         ingest.sources.parse_file(path)
     assert str(exc.value).startswith(f"{path}, line 1: not a transcript: expected an object with segments[]")
+
+
+def test_a_file_named_twice_or_inside_a_folder_given_too_is_read_once(tmp_path):
+    folder = tmp_path / "ent"
+    folder.mkdir()
+    path = folder / "need-to-know-555.vtt"
+    path.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v Ben>Hello about Intune.\n", encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        docs = ingest.sources.load_sources([folder, path, folder / ".." / "ent" / path.name])
+    assert [d.id for d in docs] == ["episode-555"]
+    assert [str(w.message) for w in caught if issubclass(w.category, IngestWarning)] == [
+        f"{source}: it was named already among the sources (twice, or in a folder given too); each file is read once"
+        for source in (path, folder / ".." / "ent" / path.name)]

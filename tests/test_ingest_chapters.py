@@ -79,7 +79,52 @@ def test_a_chapters_file_no_episode_names_is_skipped_with_a_warning(tmp_path):
     docs, warned = load(tmp_path)
     assert list(docs) == ["episode-323"]
     assert warned == [f"{tmp_path.name}/talk-chapters.json: a chapters file that matches no episode (no feed item's "
-                      "<podcast:chapters> links to it, and no other source has its episode number); skipped"]
+                      "<podcast:chapters> links to it, and neither its name nor its title gives an episode number); skipped"]
+
+
+SMALL_FEED = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:podcast="https://podcastindex.org/namespace/1.0"><channel>
+<title>Tenant Talk</title><link>https://tenanttalk.example.com/</link>
+<item><title>Conditional Access without tears</title><guid>tt-17</guid>{season}
+<podcast:episode>17</podcast:episode><description>Avery builds a baseline.</description></item>
+<item><title>Purview DLP</title><guid>tt-18</guid><description>DLP tips in Teams chat.</description></item>
+</channel></rss>
+"""
+SMALL_CHAPTERS = '{"version": "1.2.0", "title": "%s", "chapters": [{"startTime": 0, "title": "Welcome"}, ' \
+                 '{"startTime": 95, "title": "Named locations"}]}'
+
+
+@pytest.mark.parametrize("name, season, title", [
+    ("ep17-chapters.json", "", "Chapters"), ("ep17-chapters.json", "<podcast:season>3</podcast:season>", "Chapters"),
+    ("s3e17-chapters.json", "<podcast:season>3</podcast:season>", "Chapters"),
+    ("tenant-talk-chapters.json", "", "Episode 17 - Conditional Access")])
+def test_a_chapters_file_named_by_its_episode_joins_the_feed_item(tmp_path, name, season, title):
+    (tmp_path / "feed.xml").write_text(SMALL_FEED.format(season=season), encoding="utf-8")
+    (tmp_path / name).write_text(SMALL_CHAPTERS % title, encoding="utf-8")
+    docs, warned = load(tmp_path)
+    assert warned == []
+    [episode] = [d for d in docs.values() if d.episode == 17]
+    assert (episode.title, [(c.start, c.title) for c in episode.chapters]) == (
+        "Conditional Access without tears", [(0.0, "Welcome"), (95.0, "Named locations")])
+
+
+def test_a_chapters_file_beside_its_transcript_joins_it(tmp_path):
+    (tmp_path / "ep41.vtt").write_text("WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v Ann>Hello.\n", encoding="utf-8")
+    (tmp_path / "ep41-chapters.json").write_text(SMALL_CHAPTERS % "Chapters", encoding="utf-8")
+    docs, warned = load(tmp_path)
+    assert (warned, list(docs), [c.title for c in docs["episode-41"].chapters]) == (
+        [], ["episode-41"], ["Welcome", "Named locations"])
+
+
+def test_a_numbered_chapters_file_of_no_show_says_so(tmp_path):
+    (tmp_path / "feed.xml").write_text(SMALL_FEED.format(season=""), encoding="utf-8")
+    (tmp_path / "other.xml").write_text(SMALL_FEED.format(season="").replace("Tenant Talk", "Other Show").replace(
+        "tenanttalk", "other").replace("tt-1", "os-1"), encoding="utf-8")
+    (tmp_path / "ep17-chapters.json").write_text(SMALL_CHAPTERS % "Chapters", encoding="utf-8")
+    docs, warned = load(tmp_path)
+    assert warned == [f"{tmp_path.name}/ep17-chapters.json: a chapters file that matches no episode (no feed item's "
+                      "<podcast:chapters> links to it, and it names no show for its episode 17: name it after the "
+                      "show, or give it a podcastName); skipped"]
 
 
 def test_a_chapters_file_with_a_broken_chapter_keeps_the_rest(tmp_path):

@@ -42,6 +42,14 @@ def test_webvtt_markup_speaker_prefixes_and_no_voice(tmp_path):
                           ("Robert Crane", 4533.0, 4534.0, "Bye"), ("Jane Citizen", 4533.0, 4534.0, "Bye now")]
 
 
+def test_webvtt_voice_names_decode_character_references(tmp_path):
+    [doc] = parse_text(tmp_path, "need-to-know-555.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n"
+                       "<v Ben &amp; Jerry>Hello from Ben &amp; Jerry.\n\n00:00:10.000 --> 00:00:12.000\n"
+                       "<v Zo&euml;>Bye from Zo&euml;.\n")
+    assert [(s.speaker, s.text) for s in doc.segments] == [
+        ("Ben & Jerry", "Hello from Ben & Jerry."), ("Zoë", "Bye from Zoë.")]
+
+
 def test_srt_speaker_labels_that_recur_and_sentences_that_go_on():
     # A label names a speaker when it recurs; a cue without one has no speaker unless it finishes
     # the sentence of the cue before it.
@@ -101,6 +109,26 @@ def test_otter_text_file():
         ("Robert Crane", 4, 3598), ("Jane Citizen", 3598, 3760), ("Robert Crane", 3760, None)]
 
 
+@pytest.mark.parametrize("label, speaker", [
+    ("robert", "robert"), ("李明", "李明"), ("<b>Robert</b>", "Robert"), ("<strong>Robert Crane</strong>:", None)])
+def test_otter_turn_labels_lowercase_cjk_or_in_tags_keep_their_turn(tmp_path, label, speaker):
+    [doc] = parse_text(tmp_path, "otter.txt", f"Need to Know podcast–Episode 600\n\n{label}  0:04\n"
+                       "First turn text.\n\nJane Citizen  0:20\nSecond turn.\n")
+    texts = " ".join(s.text for s in doc.segments)
+    assert "First turn text." in texts
+    if speaker:
+        assert [(s.speaker, s.start, s.text) for s in doc.segments] == [
+            (speaker, 4, "First turn text."), ("Jane Citizen", 20, "Second turn.")]
+
+
+def test_otter_paragraph_before_the_first_turn_is_kept(tmp_path):
+    [doc] = parse_text(tmp_path, "otter.txt", "Need to Know podcast–Episode 601\n\n"
+                       "An intro paragraph before any turn about Intune.\n\nRobert Crane  0:04\nFirst.\n")
+    assert doc.title == "Need to Know podcast–Episode 601"
+    assert [(s.speaker, s.start, s.text) for s in doc.segments] == [
+        (None, None, "An intro paragraph before any turn about Intune."), ("Robert Crane", 4, "First.")]
+
+
 @pytest.mark.parametrize("stamp,seconds", [
     ("00:00:05.000", 5.0), ("01:02:03.5", 3723.5), ("1:02:03,250", 3723.25), ("75:30.000", 4530.0),
     ("123:00:00.000", 442800.0), ("00:07", 7.0), ("00:60.000", None), ("01:60:00.000", None), ("1:2:3", 3723.0),
@@ -112,9 +140,20 @@ def test_parse_cue_time(stamp, seconds):
 @pytest.mark.parametrize("name,episode", [
     ("234.vtt", 234), ("episode-234.srt", 234), ("NTK_E234.json", 234), ("need-to-know-234-transcript.vtt", 234),
     ("ep.07.vtt", 7), ("https://x.example/t/ep301.vtt?x=2", 301), ("301-cp1252.srt", 301),
-    ("2020-03-01.vtt", None), ("transcript-2021.vtt", None), ("cp1252.srt", None), ("interview.json", None)])
+    ("2020-03-01.vtt", None), ("transcript-2021.vtt", None), ("cp1252.srt", None), ("interview.json", None),
+    ("microsoft-365-roadmap.vtt", None), ("top-10-tips.vtt", None), ("interview-with-3-guests.vtt", None),
+    ("o08-tag-speaker.txt", None), ("need-to-know-556.vtt", 556), ("ep42.vtt", 42), ("episode-00042.vtt", 42),
+    ("042-licensing-news.vtt", 42), ("tenant-talk-17-chapters.json", 17)])
 def test_episode_from_name(name, episode):
     assert episode_from_name(name) == episode
+
+
+@pytest.mark.parametrize("name, title", [
+    ("microsoft-365-roadmap.vtt", "microsoft 365 roadmap (transcript)"), ("top-10-tips.vtt", "top 10 tips (transcript)"),
+    ("need-to-know-556.vtt", "Episode 556 transcript")])
+def test_incidental_number_in_a_file_name_keeps_the_name_as_title(tmp_path, name, title):
+    [doc] = parse_text(tmp_path, name, "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nHello about Intune.\n")
+    assert (doc.title, doc.episode) == (title, 556 if "556" in name else None)
 
 
 def test_vtt_cue_with_reversed_times_keeps_its_start(tmp_path):

@@ -1,10 +1,12 @@
 """http(s) URLs as sources, against a local server on 127.0.0.1 (never the internet): fetched with
 a time limit and a size limit, clear errors, and merged with files like any other source."""
+import gzip
 import json
 import socket
 import sqlite3
 import threading
 import time
+import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -28,6 +30,31 @@ FILES = {
     "/cp1252": ("text/html; charset=windows-1252",
                 b"<html><body><article><h1>Quotes</h1><p>\x93Smart\x94 quotes aren\x92t mojibake.</p></article></body></html>"),
 }
+
+
+
+def vtt(words: str) -> bytes:
+    return f"WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v Ann Lee>{words}\n".encode()
+
+
+def item(number: int, link: str, kind: str = "text/vtt") -> str:
+    kind = f' type="{kind}"' if kind else ""
+    return (f"<item><title>Show {number}</title><guid>g{number}</guid><podcast:episode>{number}</podcast:episode>"
+            f'<description>Notes {number}.</description><podcast:transcript url="{link}"{kind}/></item>')
+
+
+# A feed at /feeds/odd whose transcript links have no file ending, a query string, or are relative.
+ODD_FEED = ('<?xml version="1.0"?><rss version="2.0" xmlns:podcast="https://podcastindex.org/namespace/1.0">'
+            "<channel><title>Tenant Talk</title><link>https://tenanttalk.example.com/</link>"
+            + item(91, "/t/12345") + item(92, "/transcript?episode=92&amp;format=vtt") + item(96, "rel.vtt")
+            + item(76, "/rel.vtt") + item(77, "/t/untyped", "") + item(78, "/t/page.html", "text/html")
+            + "</channel></rss>").encode()
+FILES.update({
+    "/feeds/odd": ("application/rss+xml", ODD_FEED), "/t/12345": ("text/vtt", vtt("Ninety-one about Intune.")),
+    "/transcript?episode=92&format=vtt": ("text/vtt", vtt("Ninety-two about Intune.")),
+    "/feeds/rel.vtt": ("text/vtt", vtt("Ninety-six about Intune.")), "/rel.vtt": ("text/vtt", vtt("Seventy-six.")),
+    "/t/untyped": ("text/vtt; charset=utf-8", vtt("Seventy-seven.")),
+})
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -67,6 +94,21 @@ class Handler(BaseHTTPRequestHandler):
             if self.path == "/feed-gone":
                 body = body.replace(b"/transcripts/ep301.vtt", b"/transcripts/gone.vtt")
             FILES[self.path] = ("application/rss+xml", body)
+        if self.path == "/loop":
+            self.send_response(302)
+            self.send_header("Location", "/loop")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if self.path in ("/gz.vtt", "/not-gz.vtt"):
+            body = gzip.compress(vtt("Packed.")) if self.path == "/gz.vtt" else b"not gzip at all"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/vtt")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if self.path not in FILES:
             self.send_error(404, "Not Found")
             return
@@ -122,6 +164,18 @@ def test_feed_url_brings_its_transcripts(server, tmp_path):
     assert json.loads(sources["episode-302"]) == [f"{server}/feed-here", f"{server}/t/licensing-chat.json"]
     starts = con.execute("select start from chunks where document_id = 'episode-301' and speaker is not null").fetchall()
     assert [s for (s,) in starts] == [5.0, 14.25, 3598.0, 3603.5]
+
+
+def test_feed_transcript_links_without_ending_with_a_query_or_relative_are_fetched(server):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        docs = ingest.sources.load_sources([f"{server}/feeds/odd"])
+    said = {d.episode: [(s.speaker, s.text) for s in d.segments if s.speaker] for d in docs}
+    assert said == {91: [("Ann Lee", "Ninety-one about Intune.")], 92: [("Ann Lee", "Ninety-two about Intune.")],
+                    96: [("Ann Lee", "Ninety-six about Intune.")], 76: [("Ann Lee", "Seventy-six.")],
+                    77: [("Ann Lee", "Seventy-seven.")], 78: []}
+    assert [str(w.message) for w in caught if issubclass(w.category, IngestWarning)] == [
+        f"{server}/feeds/odd, line 1: the item's transcripts are in no format read here (text/html); none was fetched"]
 
 
 def test_transcript_link_that_fails_is_a_warning(server, tmp_path):
@@ -193,3 +247,11 @@ def test_download_cut_short_is_an_error(server):
         ingest.sources.load_sources([f"{server}/cut-short"])
     assert str(exc.value) == (f"{server}/cut-short: cannot fetch the URL: the download was cut short "
                               "(43 of the 1,000 bytes it announced)")
+
+
+def test_a_gzip_body_is_unpacked_and_a_redirect_loop_is_one_line(server):
+    assert ingest.fetch.fetch_url(f"{server}/gz.vtt") == (vtt("Packed."), "text/vtt")
+    for path, message in (("/not-gz.vtt", "the server said gzip, but the body is not"), ("/loop", "HTTP 302 a redirect loop")):
+        with pytest.raises(IngestError) as exc:
+            ingest.fetch.fetch_url(server + path)
+        assert str(exc.value).startswith(f"{server}{path}: cannot fetch the URL: {message}")
