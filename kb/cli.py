@@ -4,6 +4,7 @@ parses its options, calls one library function and reports; every KBError become
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import os
 import signal
@@ -50,6 +51,17 @@ def db_option(help_text: str):
 silent_option = click.option("--silent", is_flag=True, help="Print nothing but errors")
 
 
+def reads_db(command):
+    """A kb.db found damaged while the command reads it is one Error: line that says to build again."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from .reader import damage_reported
+
+        with damage_reported(kwargs["db"]):
+            return command(*args, **kwargs)
+    return wrapper
+
+
 @click.group(cls=KBGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="need-to-know-kb")
 def cli():
@@ -82,16 +94,17 @@ def run_build(sources: list[str], db: str, topics_path: str | None, silent: bool
 
     progress = None if silent else (lambda message: click.echo(message, err=True))
     signal.signal(signal.SIGTERM, stop_cleanly)
+    kept = f"{db} was left as it was." if Path(db).exists() else f"{db} was not written."
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", IngestWarning)
         try:
             summary = build_kb(sources, db, topics_path or bundled("topics.yml"), progress, strict=strict)
         except KBError as exc:
-            raise click.ClickException(f"{exc}\n{db} was left as it was.")
+            raise click.ClickException(f"{exc}\n{kept}")
         except OSError as exc:  # the database folder is missing, read-only or full
-            raise click.ClickException(f"cannot write {db}: {exc.strerror or exc}\n{db} was left as it was.")
+            raise click.ClickException(f"cannot write {db}: {exc.strerror or exc}\n{kept}")
         except sqlite3.OperationalError as exc:  # "database or disk is full"
-            raise click.ClickException(f"cannot write {db}: {exc}\n{db} was left as it was.")
+            raise click.ClickException(f"cannot write {db}: {exc}\n{kept}")
     for warning in caught:
         click.echo(f"Warning: {warning.message}", err=True)
     return summary
@@ -112,6 +125,7 @@ def stop_cleanly(signum, frame):
 @click.option("--weaker", is_flag=True, help="Also list the weaker matches (passages that score far below the "
               "best, or hold none of the words asked), after the matches")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of results")
+@reads_db
 def search(query, db, limit, offset, topics, kind, weaker, as_json):
     """Ranked search: the best passages for QUERY, with episode, speaker, time and link.
     A speaker named in QUERY ("what did Brenton say about GDAP") has their passages first.
@@ -141,6 +155,7 @@ def search(query, db, limit, offset, topics, kind, weaker, as_json):
 @click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many facts")
 @click.option("-u", "--unit", help="Only facts in this unit (%, $, points, hours, days, users, date...)")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of facts")
+@reads_db
 def facts(query, db, limit, unit, as_json):
     """Facts of the write-ups (rates, amounts, points, times, deadlines) about QUERY, best first.
 
@@ -175,6 +190,7 @@ def facts(query, db, limit, unit, as_json):
 @click.option("-f", "--format", "fmt", default="jsonfeed", show_default=True, type=click.Choice(FORMATS),
               help="JSON Feed 1.1, plain JSON, or a Markdown or HTML digest")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout")
+@reads_db
 def export(db, topics, since, until, episodes, query, highlights, fmt, output):
     """Export episodes and write-ups with their best passages, for a newsletter.
 
@@ -214,6 +230,7 @@ def export(db, topics, since, until, episodes, query, highlights, fmt, output):
               "document with a timed transcript]")
 @click.option("--base-url", help="The address the files will be served from, for the URLs in the printed tags, "
               "e.g. https://example.com/transcripts/  [default: the file names alone]")
+@reads_db
 def publish(db, out, episodes, base_url):
     """Write transcripts (WebVTT, SRT, Podcasting 2.0 JSON) and chapters JSON for the feed.
 

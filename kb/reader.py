@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,31 @@ from .vocabulary import Names
 class SearchError(KBError, ValueError):
     """The search could not run: no kb.db, a kb.db from another tool or version, an unknown filter,
     or a query that asks too much."""
+
+
+class DamagedError(SearchError):
+    """kb.db's pages are damaged (a bad copy, a disk fault): only a new build mends it."""
+
+
+DAMAGE_CODES = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def connect_read_only(path: Path, **options) -> sqlite3.Connection:
+    """kb.db opened read-only by a file: URI, its path quoted so that '#', '?' and '%' in a file
+    name are taken literally (unquoted they end the path or start an escape)."""
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, **options)
+
+
+@contextmanager
+def damage_reported(path: str | Path):
+    """SQLite's 'database disk image is malformed' while kb.db is read, as a DamagedError that
+    says what to do (SQLite's other errors, such as a time limit's 'interrupted', pass)."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorcode", None) is None or exc.sqlite_errorcode & 0xFF not in DAMAGE_CODES:
+            raise
+        raise DamagedError(f"{path}: kb.db is damaged ({exc}); run 'kb build' again") from None
 
 
 # Postings read for queries are kept, up to this much: past it they are read again as needed.
@@ -44,7 +70,7 @@ class Reader:
         self.path = Path(path)
         if not self.path.is_file():
             raise SearchError(f"{self.path}: no such database; run 'kb build' first")
-        self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        self.conn = connect_read_only(self.path, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
         try:
             self.check_version()
@@ -244,7 +270,7 @@ class TranscriptReader:
         self.path = Path(path)
         if not self.path.is_file():
             raise SearchError(f"{self.path}: no such database; run 'kb build' first")
-        self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        self.conn = connect_read_only(self.path)
         self.conn.row_factory = sqlite3.Row
         try:
             check_version(self.conn, self.path)

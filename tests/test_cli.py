@@ -10,7 +10,7 @@ from kb import cli as cli_module
 from kb.cli import cli
 from kb.schema import SCHEMA_VERSION
 
-from conftest import CORPUS
+from conftest import CORPUS, damaged_copy
 
 
 @pytest.fixture
@@ -62,6 +62,16 @@ def test_bad_input_errors_keep_old_db(runner, tmp_path, name, content, message):
     assert f"Error: {bad}{message}\n{db} was left as it was.\n" in result.output
     assert "Traceback" not in result.output
     assert db.read_bytes() == before
+
+
+def test_failed_build_of_a_new_db_says_nothing_was_written(runner, tmp_path):
+    bad = tmp_path / "bad.vtt"
+    bad.write_text("WEBVTT\n\n00:00:5x.000 --> 00:00:09.000\nHello.\n")
+    db = tmp_path / "new.db"
+    result = runner.invoke(cli, ["build", str(bad), "--db", str(db)])
+    assert result.exit_code == 1
+    assert result.output.endswith(f"\n{db} was not written.\n") and "left as it was" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.vtt"]  # no lock file left
 
 
 def test_missing_source(runner, tmp_path):
@@ -134,6 +144,27 @@ def test_search_not_a_kb_db(runner, tmp_path):
     result = runner.invoke(cli, ["search", "mfa", "--db", str(other)])
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: {other}: not a kb.db built by 'kb build'")
+
+
+@pytest.mark.parametrize("command", [["search", "intune"], ["facts", "PSTN accelerator"]])
+def test_damaged_kb_db_is_one_error_line(runner, corpus_db, tmp_path, command):
+    damaged = damaged_copy(corpus_db, tmp_path / "garbled.db")
+    result = runner.invoke(cli, [*command, "--db", str(damaged)])
+    assert result.exit_code == 1
+    assert result.output == (f"Error: {damaged}: kb.db is damaged (database disk image is malformed); "
+                             "run 'kb build' again\n")
+
+
+@pytest.mark.parametrize("name", ["new#1.db", "q?x=1.db", "p%20c.db", "50%.db"])
+def test_db_path_with_uri_characters_is_read(runner, tmp_path, name):
+    db = tmp_path / name
+    assert runner.invoke(cli, ["build", str(CORPUS.parent / "tests" / "fixtures" / "mixed" / "ep301.vtt"), "--db", str(db)]).exit_code == 0
+    result = runner.invoke(cli, ["search", "backups", "--db", str(db), "--json", "-n", "1"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["episode"] == 301
+    published = runner.invoke(cli, ["publish", "--db", str(db), "--out", str(tmp_path / "out")])
+    assert published.exit_code == 0, published.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, "out"])  # no stray file from a cut path
 
 
 def test_search_kb_db_of_another_version(runner, corpus_db, tmp_path):

@@ -12,7 +12,7 @@ from datasette.utils import PrefixedUrlString
 from kb.build import build_kb
 from kb.search import Searcher, knowledge_base
 
-from conftest import METADATA, TOPICS
+from conftest import METADATA, TOPICS, damaged_copy
 
 PRICE = "/-/kb-search?q=F1+license+price+per+user"
 EPISODE_234 = "https://ciaops.podbean.com/e/episode-234-tim-oneill/"
@@ -356,3 +356,14 @@ async def test_facts_block_only_when_the_query_names_a_fact(ds):
     assert second.select_one("div.kb-facts") is None
     data = await get_json(ds, "/-/kb-search.json?q=Nonprofit+TSI+accelerator")
     assert [(f["label"], f["subject"]) for f in data["facts"]] == [("about 12%", "Nonprofit/TSI Product Accelerator")]
+
+
+@pytest.mark.parametrize("path", ["/-/kb-search?q=intune", "/-/kb-search.json?q=intune", "/-/feeds/search.json?q=intune"])
+async def test_damaged_kb_db_is_an_error_page_that_says_so(corpus_db, tmp_path, path):
+    ds = Datasette([str(damaged_copy(corpus_db, tmp_path / "kb.db"))], metadata=yaml.safe_load(METADATA.read_text()))
+    response = await get(ds, path, status=500)
+    message = f"{tmp_path / 'kb.db'}: kb.db is damaged (database disk image is malformed); run &#39;kb build&#39; again"
+    if path.endswith(".json") or ".json?" in path:
+        assert response.json()["error"] == message.replace("&#39;", "'")
+    else:
+        assert message in response.text and "Traceback" not in response.text
