@@ -36,6 +36,17 @@ def replacing(path: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """Whether two paths name one file: the same resolved path, or one file under two names (a link)."""
+    a, b = Path(a), Path(b)
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def write_json(path: str | os.PathLike, data: object) -> None:
     """`data` as UTF-8 JSON at `path`, replaced whole."""
     with replacing(path) as tmp:
@@ -71,7 +82,7 @@ def exclusive(path: str | os.PathLike, waiting: Callable[[str], None] | None = N
     finally:
         # removed while still held: a process that waited on this file finds it gone and opens
         # the next one, so two writers never each hold a lock of their own
-        if same_file(lock, lock_path):
+        if still_there(lock, lock_path):
             lock_path.unlink()
         fcntl.flock(lock, fcntl.LOCK_UN)
         lock.close()
@@ -91,12 +102,13 @@ def held(lock_path: Path, path: Path, waiting: Callable[[str], None] | None):
                 waiting(f"Waiting for {holder}, which is writing {path}")
                 told = True
             fcntl.flock(lock, fcntl.LOCK_EX)
-        if same_file(lock, lock_path):
+        if still_there(lock, lock_path):
             return lock
         lock.close()  # its holder removed it as we waited: lock the new one
 
 
-def same_file(lock, lock_path: Path) -> bool:
+def still_there(lock, lock_path: Path) -> bool:
+    """Whether the open lock file is the one at `lock_path` (its holder may have removed it)."""
     try:
         return os.path.samestat(os.fstat(lock.fileno()), os.stat(lock_path))
     except FileNotFoundError:

@@ -197,10 +197,12 @@ def export(db, topics, since, until, episodes, query, highlights, fmt, output):
     Example: kb export --topic MFA --since 2020-01 --format markdown -o mfa.md
     """
     from .export.json_feed import ExportWarning
-    from .export.renderers import render_export
+    from .export.renderers import check_output, render_export, write_export
     from .export.selection import ExportOptions, parse_date, parse_episodes
     from .search import knowledge_base
 
+    if output:
+        check_output(output, db)
     options = ExportOptions(
         topics=tuple(topics), since=parse_date(since, "--since") if since else None,
         until=parse_date(until, "--until") if until else None,
@@ -216,7 +218,7 @@ def export(db, topics, since, until, episodes, query, highlights, fmt, output):
     if count == 0:
         click.echo("No items matched; the export is empty.", err=True)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        write_export(output, text)
         click.echo(f"Wrote {count} item(s) to {output}", err=True)
     else:
         click.echo(text, nl=False)

@@ -227,3 +227,15 @@ def test_long_cues_without_word_times_are_spread_over_their_span(tmp_path, endin
         "policies before the devices ship. Then we move on to calling plans and the price changes partners "
         "see this month.")
     assert [end for _, end, text in cues if "ship." in text] == [30]  # a source cue's words stay in its span
+
+
+def test_never_written_over_the_database(corpus_db, tmp_path):
+    db = tmp_path / "episode-234.json"  # a kb.db whose name is one of the files published beside it
+    db.write_bytes(corpus_db.read_bytes())
+    before = db.read_bytes()
+    result = publish(db, tmp_path)
+    assert result.exit_code == 1
+    assert result.output == (f"Error: {db} is the database being published; give --out another folder\n")
+    assert db.read_bytes() == before
+    onto = publish(corpus_db, corpus_db)
+    assert onto.exit_code == 2 and f"'{corpus_db}' is a file" in onto.output
