@@ -13,6 +13,7 @@ import sqlite3
 import sys
 import tempfile
 import warnings
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -312,9 +313,13 @@ def serve(db, port, host, metadata):
     Example: kb serve --port 8001, then open http://127.0.0.1:8001/
     """
     check_port(host, port)
+    if any(c in db for c in "#?%"):  # Datasette opens the file by an unquoted file: URI
+        raise click.ClickException(f"{db}: Datasette cannot open a file whose path holds '#', '?' or '%'; "
+                                   "rename it (kb search and kb publish read it as it is)")
     if not Path(db).exists():
         click.echo(f"{db} not found: building it from the bundled corpus first", err=True)
         run_build([str(bundled("corpus"))], db, None, silent=False)
+    check_servable(db)
     meta_path = metadata_for(db, metadata or str(bundled("metadata.yml")))
     command = [sys.executable, "-m", "datasette", "serve", "-i", db, "-m", meta_path,
                "-p", str(port), "-h", host]
@@ -333,13 +338,48 @@ def check_port(host: str, port: int) -> None:
             raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
+def check_servable(db: str) -> None:
+    """A clear error before Datasette starts on a file it cannot serve (its own is a traceback)."""
+    from .reader import connect_read_only
+
+    try:
+        with closing(connect_read_only(Path(db))) as conn:
+            conn.execute("select count(*) from sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(f"{db}: not a kb.db built by 'kb build' ({exc})") from None
+
+
+def read_metadata(path: str) -> dict:
+    """Datasette metadata (YAML or JSON) as a dict; a clear error naming the file and line."""
+    import yaml
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        data = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"{path}, line {exc.lineno}: not valid JSON ({exc.msg})") from None
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path}: not valid UTF-8 text; save the file as UTF-8") from None
+    except OSError as exc:
+        raise click.ClickException(f"{path}: cannot read the metadata: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark is not None else ""
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise click.ClickException(f"{path}{where}: not valid YAML or JSON ({reason})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise click.ClickException(f"{path}: expected Datasette metadata, a mapping such as 'title: ...'")
+    return data
+
+
 def metadata_for(db: str, metadata_path: str) -> str:
     """metadata.yml describes the database 'kb'; another file name needs its key renamed."""
     name = Path(db).stem
+    data = read_metadata(metadata_path)
     if name == "kb":
         return metadata_path
-    import yaml
-    data = yaml.safe_load(Path(metadata_path).read_text(encoding="utf-8"))
     databases = data.get("databases", {})
     if "kb" in databases:
         databases[name] = databases.pop("kb")

@@ -205,6 +205,29 @@ def test_search_command_loads_no_build_libraries(corpus_db):
     assert out.strip() == "[]"
 
 
+def test_serve_what_datasette_cannot_serve_is_one_error_line(runner, corpus_db, tmp_path, monkeypatch):
+    monkeypatch.setattr(cli_module.os, "execv", lambda program, command: pytest.fail("must not start Datasette"))
+    text = tmp_path / "afile.txt"
+    text.write_text("hi\n")
+    bad_meta = tmp_path / "bad-meta.yml"
+    bad_meta.write_text("title: [unclosed\n  bad: : yaml\n")
+    bad_json = tmp_path / "bad-meta.json"
+    bad_json.write_text('{"title": "x",\n "databases": }\n')
+    odd = tmp_path / "a#b.db"
+    shutil.copy(corpus_db, odd)
+    for args, message in [
+        (["--db", str(text)], f"Error: {text}: not a kb.db built by 'kb build' (file is not a database)\n"),
+        (["--db", str(corpus_db), "--metadata", str(bad_meta)],
+         f"Error: {bad_meta}, line 2: not valid YAML or JSON (expected ',' or ']', but got ':')\n"),
+        (["--db", str(corpus_db), "--metadata", str(bad_json)],
+         f"Error: {bad_json}, line 2: not valid JSON (Expecting value)\n"),
+        (["--db", str(odd)], f"Error: {odd}: Datasette cannot open a file whose path holds '#', '?' or '%'; "
+                             "rename it (kb search and kb publish read it as it is)\n"),
+    ]:
+        result = runner.invoke(cli, ["serve", *args, "--port", "0"])
+        assert (result.exit_code, result.output) == (1, message)
+
+
 def test_serve_on_a_port_in_use_says_so(runner, corpus_db, monkeypatch):
     import socket
     monkeypatch.setattr(cli_module.os, "execv", lambda program, command: pytest.fail("must not start Datasette"))
