@@ -268,3 +268,12 @@ def test_facts_none_and_errors(runner, corpus_db, tmp_path):
     assert missing.exit_code == 1
     assert missing.output == f"Error: {tmp_path / 'none.db'}: no such database; run 'kb build' first\n"
     assert "--unit" in runner.invoke(cli, ["facts", "--help"]).output
+
+
+def test_facts_unknown_unit_lists_the_units(runner, corpus_db):
+    result = runner.invoke(cli, ["facts", "PSTN accelerator", "--db", str(corpus_db), "--unit", "percent"])
+    assert result.exit_code == 1
+    with sqlite3.connect(corpus_db) as conn:
+        units = [u for u, in conn.execute("select unit from facts group by unit order by count(*) desc, unit")]
+    assert {"%", "$", "points"} <= set(units)
+    assert result.output == f"Error: unknown unit 'percent'; the units are {', '.join(units)}\n"
