@@ -367,3 +367,27 @@ async def test_damaged_kb_db_is_an_error_page_that_says_so(corpus_db, tmp_path, 
         assert response.json()["error"] == message.replace("&#39;", "'")
     else:
         assert message in response.text and "Traceback" not in response.text
+
+
+@pytest.mark.parametrize("range_header, status, content_range, body", [
+    (None, 200, None, b"0123456789"),
+    ("bytes=2-4", 206, "bytes 2-4/10", b"234"),
+    ("bytes=-3", 206, "bytes 7-9/10", b"789"),
+    ("bytes=8-99", 206, "bytes 8-9/10", b"89"),
+    ("bytes=-0", 416, "bytes */10", b""),
+    ("bytes=10-", 416, "bytes */10", b""),
+    ("items=0-1", 200, None, b"0123456789"),
+    ("bytes=abc", 200, None, b"0123456789"),
+    ("bytes=0-1,5-9", 200, None, b"0123456789"),
+])
+async def test_audio_byte_ranges(corpus_db, tmp_path, range_header, status, content_range, body):
+    audio = tmp_path / "tone.wav"
+    audio.write_bytes(b"0123456789")
+    db = tmp_path / "kb.db"
+    db.write_bytes(corpus_db.read_bytes())
+    with sqlite3.connect(db) as conn:
+        document = conn.execute("select id from documents order by rowid limit 1").fetchone()[0]
+        conn.execute("update documents set audio_url = ? where id = ?", (audio.as_uri(), document))
+    ds = Datasette([str(db)])
+    response = await ds.client.get(f"/-/kb-audio/{document}", headers={"Range": range_header} if range_header else {})
+    assert (response.status_code, response.headers.get("content-range"), response.content) == (status, content_range, body)
