@@ -174,10 +174,12 @@ class Corrector:
         most CORRECTION_SECONDS (past that, the rest of the text is searched as typed)."""
         spans = list(re.finditer(r"[\w'’-]+", text))
         stems = [(terms(m.group()) or [""])[0] for m in spans]
-        out, last, tried, until = [], 0, 0, time.monotonic() + CORRECTION_SECONDS
+        out, last, tried = [], 0, 0
+        until, loads_before = time.monotonic() + CORRECTION_SECONDS, OneTimeLoads.seconds
         for n, match in enumerate(spans):
             word = match.group()
-            if tried < MAX_CORRECTIONS and time.monotonic() < until and self.is_unknown(word, stems[n]):
+            spent_loading = OneTimeLoads.seconds - loads_before  # the word lists, read once: not counted
+            if tried < MAX_CORRECTIONS and time.monotonic() - spent_loading < until and self.is_unknown(word, stems[n]):
                 tried += 1
                 context = (stems[n - 1] if n else "", stems[n + 1] if n + 1 < len(spans) else "")
                 fixed = self.likeliest_neighbour(word.lower(), context)
