@@ -201,8 +201,7 @@ class Reader:
                   where f.chunk_id in ({','.join('?' * len(chunk_ids))}) order by f.id"""
         return self.conn.execute(sql, chunk_ids).fetchall()
 
-    def fact_units(self) -> list[str]:
-        """The units kb.db's facts are in, the most used first."""
+    def fact_units(self) -> list[str]:  # the units of kb.db's facts, the most used first
         return [u for u, in self.conn.execute("select unit from facts group by unit order by count(*) desc, unit")]
 
     def facts_of(self, document_id: str) -> list[sqlite3.Row]:
