@@ -36,6 +36,17 @@ def replacing(path: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """Whether two paths name one file: the same resolved path, or one file under two names (a link)."""
+    a, b = Path(a), Path(b)
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def write_json(path: str | os.PathLike, data: object) -> None:
     """`data` as UTF-8 JSON at `path`, replaced whole."""
     with replacing(path) as tmp:
@@ -56,25 +67,49 @@ def glob_escape(name: str) -> str:
 def exclusive(path: str | os.PathLike, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold the lock file beside `path` (`.NAME.lock`) for the block: one writer at a time. A
     second process waits for the first, after telling `waiting` which process it waits for. The
-    kernel releases the lock when its process ends, however it ends, so no lock is ever stale."""
+    kernel releases the lock when its process ends, however it ends, so no lock is ever stale;
+    the holder removes the file when the block ends, so none is left beside kb.db."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     lock_path = path.parent / f".{path.name}.lock"
-    with open(lock_path, "a+") as lock:
+    lock = held(lock_path, path, waiting)
+    try:
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"process {os.getpid()}")
+        lock.flush()
+        yield
+    finally:
+        # removed while still held: a process that waited on this file finds it gone and opens
+        # the next one, so two writers never each hold a lock of their own
+        if still_there(lock, lock_path):
+            lock_path.unlink()
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        lock.close()
+
+
+def held(lock_path: Path, path: Path, waiting: Callable[[str], None] | None):
+    """The lock file, open and locked: the one at `lock_path` now, not one its holder removed."""
+    told = False
+    while True:
+        lock = open(lock_path, "a+")
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             lock.seek(0)
             holder = lock.read().strip() or "another process"
-            if waiting is not None:
+            if waiting is not None and not told:
                 waiting(f"Waiting for {holder}, which is writing {path}")
+                told = True
             fcntl.flock(lock, fcntl.LOCK_EX)
-        lock.seek(0)
-        lock.truncate()
-        lock.write(f"process {os.getpid()}")
-        lock.flush()
-        try:
-            yield
-        finally:
-            lock.truncate(0)
-            fcntl.flock(lock, fcntl.LOCK_UN)
+        if still_there(lock, lock_path):
+            return lock
+        lock.close()  # its holder removed it as we waited: lock the new one
+
+
+def still_there(lock, lock_path: Path) -> bool:
+    """Whether the open lock file is the one at `lock_path` (its holder may have removed it)."""
+    try:
+        return os.path.samestat(os.fstat(lock.fileno()), os.stat(lock_path))
+    except FileNotFoundError:
+        return False

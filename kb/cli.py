@@ -4,6 +4,7 @@ parses its options, calls one library function and reports; every KBError become
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import os
 import signal
@@ -12,6 +13,7 @@ import sqlite3
 import sys
 import tempfile
 import warnings
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,6 +52,17 @@ def db_option(help_text: str):
 silent_option = click.option("--silent", is_flag=True, help="Print nothing but errors")
 
 
+def reads_db(command):
+    """A kb.db found damaged while the command reads it is one Error: line that says to build again."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from .reader import damage_reported
+
+        with damage_reported(kwargs["db"]):
+            return command(*args, **kwargs)
+    return wrapper
+
+
 @click.group(cls=KBGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="need-to-know-kb")
 def cli():
@@ -82,16 +95,17 @@ def run_build(sources: list[str], db: str, topics_path: str | None, silent: bool
 
     progress = None if silent else (lambda message: click.echo(message, err=True))
     signal.signal(signal.SIGTERM, stop_cleanly)
+    kept = f"{db} was left as it was." if Path(db).exists() else f"{db} was not written."
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", IngestWarning)
         try:
             summary = build_kb(sources, db, topics_path or bundled("topics.yml"), progress, strict=strict)
         except KBError as exc:
-            raise click.ClickException(f"{exc}\n{db} was left as it was.")
+            raise click.ClickException(f"{exc}\n{kept}")
         except OSError as exc:  # the database folder is missing, read-only or full
-            raise click.ClickException(f"cannot write {db}: {exc.strerror or exc}\n{db} was left as it was.")
+            raise click.ClickException(f"cannot write {db}: {exc.strerror or exc}\n{kept}")
         except sqlite3.OperationalError as exc:  # "database or disk is full"
-            raise click.ClickException(f"cannot write {db}: {exc}\n{db} was left as it was.")
+            raise click.ClickException(f"cannot write {db}: {exc}\n{kept}")
     for warning in caught:
         click.echo(f"Warning: {warning.message}", err=True)
     return summary
@@ -112,6 +126,7 @@ def stop_cleanly(signum, frame):
 @click.option("--weaker", is_flag=True, help="Also list the weaker matches (passages that score far below the "
               "best, or hold none of the words asked), after the matches")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of results")
+@reads_db
 def search(query, db, limit, offset, topics, kind, weaker, as_json):
     """Ranked search: the best passages for QUERY, with episode, speaker, time and link.
     A speaker named in QUERY ("what did Brenton say about GDAP") has their passages first.
@@ -141,6 +156,7 @@ def search(query, db, limit, offset, topics, kind, weaker, as_json):
 @click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many facts")
 @click.option("-u", "--unit", help="Only facts in this unit (%, $, points, hours, days, users, date...)")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of facts")
+@reads_db
 def facts(query, db, limit, unit, as_json):
     """Facts of the write-ups (rates, amounts, points, times, deadlines) about QUERY, best first.
 
@@ -175,16 +191,19 @@ def facts(query, db, limit, unit, as_json):
 @click.option("-f", "--format", "fmt", default="jsonfeed", show_default=True, type=click.Choice(FORMATS),
               help="JSON Feed 1.1, plain JSON, or a Markdown or HTML digest")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout")
+@reads_db
 def export(db, topics, since, until, episodes, query, highlights, fmt, output):
     """Export episodes and write-ups with their best passages, for a newsletter.
 
     Example: kb export --topic MFA --since 2020-01 --format markdown -o mfa.md
     """
     from .export.json_feed import ExportWarning
-    from .export.renderers import render_export
+    from .export.renderers import check_output, render_export, write_export
     from .export.selection import ExportOptions, parse_date, parse_episodes
     from .search import knowledge_base
 
+    if output:
+        check_output(output, db)
     options = ExportOptions(
         topics=tuple(topics), since=parse_date(since, "--since") if since else None,
         until=parse_date(until, "--until") if until else None,
@@ -200,7 +219,7 @@ def export(db, topics, since, until, episodes, query, highlights, fmt, output):
     if count == 0:
         click.echo("No items matched; the export is empty.", err=True)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        write_export(output, text)
         click.echo(f"Wrote {count} item(s) to {output}", err=True)
     else:
         click.echo(text, nl=False)
@@ -214,6 +233,7 @@ def export(db, topics, since, until, episodes, query, highlights, fmt, output):
               "document with a timed transcript]")
 @click.option("--base-url", help="The address the files will be served from, for the URLs in the printed tags, "
               "e.g. https://example.com/transcripts/  [default: the file names alone]")
+@reads_db
 def publish(db, out, episodes, base_url):
     """Write transcripts (WebVTT, SRT, Podcasting 2.0 JSON) and chapters JSON for the feed.
 
@@ -293,9 +313,13 @@ def serve(db, port, host, metadata):
     Example: kb serve --port 8001, then open http://127.0.0.1:8001/
     """
     check_port(host, port)
+    if any(c in db for c in "#?%"):  # Datasette opens the file by an unquoted file: URI
+        raise click.ClickException(f"{db}: Datasette cannot open a file whose path holds '#', '?' or '%'; "
+                                   "rename it (kb search and kb publish read it as it is)")
     if not Path(db).exists():
         click.echo(f"{db} not found: building it from the bundled corpus first", err=True)
         run_build([str(bundled("corpus"))], db, None, silent=False)
+    check_servable(db)
     meta_path = metadata_for(db, metadata or str(bundled("metadata.yml")))
     command = [sys.executable, "-m", "datasette", "serve", "-i", db, "-m", meta_path,
                "-p", str(port), "-h", host]
@@ -314,13 +338,48 @@ def check_port(host: str, port: int) -> None:
             raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
+def check_servable(db: str) -> None:
+    """A clear error before Datasette starts on a file it cannot serve (its own is a traceback)."""
+    from .reader import connect_read_only
+
+    try:
+        with closing(connect_read_only(Path(db))) as conn:
+            conn.execute("select count(*) from sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(f"{db}: not a kb.db built by 'kb build' ({exc})") from None
+
+
+def read_metadata(path: str) -> dict:
+    """Datasette metadata (YAML or JSON) as a dict; a clear error naming the file and line."""
+    import yaml
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        data = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"{path}, line {exc.lineno}: not valid JSON ({exc.msg})") from None
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path}: not valid UTF-8 text; save the file as UTF-8") from None
+    except OSError as exc:
+        raise click.ClickException(f"{path}: cannot read the metadata: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark is not None else ""
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise click.ClickException(f"{path}{where}: not valid YAML or JSON ({reason})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise click.ClickException(f"{path}: expected Datasette metadata, a mapping such as 'title: ...'")
+    return data
+
+
 def metadata_for(db: str, metadata_path: str) -> str:
     """metadata.yml describes the database 'kb'; another file name needs its key renamed."""
     name = Path(db).stem
+    data = read_metadata(metadata_path)
     if name == "kb":
         return metadata_path
-    import yaml
-    data = yaml.safe_load(Path(metadata_path).read_text(encoding="utf-8"))
     databases = data.get("databases", {})
     if "kb" in databases:
         databases[name] = databases.pop("kb")

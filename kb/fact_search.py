@@ -8,7 +8,7 @@ import sqlite3
 
 from .query import check_query, query_stems
 from .ranking import top_ids
-from .search import Searcher
+from .search import SearchError, Searcher
 from .snippets import token_stems
 
 CHUNKS_SEARCHED = 50  # the facts of this many of the best chunks are candidates
@@ -50,7 +50,12 @@ def ranked_facts(kb: Searcher, text: str) -> list[tuple[float, float, int, sqlit
 
 
 def find_facts(kb: Searcher, text: str, limit: int = 20, unit: str | None = None) -> list[dict]:
-    """The best facts for a query, as `kb facts --json` prints them."""
+    """The best facts for a query, as `kb facts --json` prints them; SearchError for a unit that
+    no fact is in (a slip, such as 'percent' for '%', is not "no facts")."""
+    if unit is not None:
+        units = kb.reader.fact_units()
+        if unit not in units:
+            raise SearchError(f"unknown unit {unit!r}; the units are {', '.join(units) or 'none (kb.db holds no facts)'}")
     rows = [(score, row) for score, _, _, row in ranked_facts(kb, text) if unit is None or row["unit"] == unit]
     return [fact_view(row, score) for score, row in rows[:limit]]
 

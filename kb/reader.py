@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +24,47 @@ from .vocabulary import Names
 class SearchError(KBError, ValueError):
     """The search could not run: no kb.db, a kb.db from another tool or version, an unknown filter,
     or a query that asks too much."""
+
+
+class DamagedError(SearchError):
+    """kb.db's pages are damaged (a bad copy, a disk fault): only a new build mends it."""
+
+
+DAMAGE_CODES = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def connect_read_only(path: Path, **options) -> sqlite3.Connection:
+    """kb.db opened read-only by a file: URI, its path quoted so that '#', '?' and '%' in a file
+    name are taken literally (unquoted they end the path or start an escape)."""
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, **options)
+
+
+@contextmanager
+def damage_reported(path: str | Path):
+    """SQLite's 'database disk image is malformed' while kb.db is read, as a DamagedError that
+    says what to do (SQLite's other errors, such as a time limit's 'interrupted', pass)."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorcode", None) is None or exc.sqlite_errorcode & 0xFF not in DAMAGE_CODES:
+            raise
+        raise DamagedError(f"{path}: kb.db is damaged ({exc}); run 'kb build' again") from None
+
+
+class OneTimeLoads:
+    """The seconds spent loading what a process reads once and keeps (the spelling word lists):
+    no query's time limit counts them, or the first query to need them would be refused."""
+
+    seconds = 0.0
+
+    @classmethod
+    @contextmanager
+    def timed(cls):
+        began = time.monotonic()
+        try:
+            yield
+        finally:
+            cls.seconds += time.monotonic() - began
 
 
 # Postings read for queries are kept, up to this much: past it they are read again as needed.
@@ -44,7 +87,7 @@ class Reader:
         self.path = Path(path)
         if not self.path.is_file():
             raise SearchError(f"{self.path}: no such database; run 'kb build' first")
-        self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        self.conn = connect_read_only(self.path, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
         try:
             self.check_version()
@@ -158,6 +201,9 @@ class Reader:
                   where f.chunk_id in ({','.join('?' * len(chunk_ids))}) order by f.id"""
         return self.conn.execute(sql, chunk_ids).fetchall()
 
+    def fact_units(self) -> list[str]:  # the units of kb.db's facts, the most used first
+        return [u for u, in self.conn.execute("select unit from facts group by unit order by count(*) desc, unit")]
+
     def facts_of(self, document_id: str) -> list[sqlite3.Row]:
         """A document's facts, with its title, in reading order."""
         return self.conn.execute("""select f.*, d.title from facts f join documents d on d.id = f.document_id
@@ -232,7 +278,8 @@ class PostingsIndex:
     def word_df(self) -> dict[str, int]:
         """Single-word terms and how many chunks hold each (read once, for spelling correction)."""
         if self._word_df is None:
-            self._word_df = dict(self.conn.execute("select term, df from terms where instr(term, ' ') = 0"))
+            with OneTimeLoads.timed():
+                self._word_df = dict(self.conn.execute("select term, df from terms where instr(term, ' ') = 0"))
         return self._word_df
 
 
@@ -244,7 +291,7 @@ class TranscriptReader:
         self.path = Path(path)
         if not self.path.is_file():
             raise SearchError(f"{self.path}: no such database; run 'kb build' first")
-        self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        self.conn = connect_read_only(self.path)
         self.conn.row_factory = sqlite3.Row
         try:
             check_version(self.conn, self.path)

@@ -121,7 +121,7 @@ class Searcher:
     def ranked(self, query: Query) -> Ranked:
         """The query's scores over the chunks that pass its filters and quoted phrases, and its
         matches; the passages of a speaker it names come first (SPEAKER_BOOST)."""
-        deadline = Deadline(query.time_limit_ms)
+        deadline = Deadline(query.time_limit_ms, len(query.text.split()))
         analysis = self.analyse(query.text)
         scores = self.score(analysis, deadline)
         deadline.check()

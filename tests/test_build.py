@@ -3,6 +3,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 import warnings
 
 import pytest
@@ -91,7 +92,7 @@ def test_strict_build_fails_and_leaves_old_db(tmp_path):
     with pytest.raises(IngestError, match="file is empty"):
         build_kb([CORPUS, empty], db, TOPICS, strict=True)
     assert db.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".kb.db.lock", "empty.txt", "kb.db"]  # no temp file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.txt", "kb.db"]  # no temp file or lock left
 
 
 def test_a_bad_file_is_skipped_and_counted(tmp_path):
@@ -131,7 +132,7 @@ def test_interrupted_write_leaves_old_db(tmp_path, monkeypatch, step, error):
     with pytest.raises(error):
         build_kb([CORPUS], db, TOPICS)
     assert db.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir() if p.name != ".kb.db.lock"] == ["kb.db"]
+    assert [p.name for p in tmp_path.iterdir()] == ["kb.db"]
 
 
 # Crashes and concurrency: what a killed build leaves, two builds of one kb.db, forked workers.
@@ -161,6 +162,38 @@ def test_a_second_build_waits_for_the_first(tmp_path):
         assert said == [f"Waiting for process {os.getpid()}, which is writing {db}"]
     second.join(timeout=60)
     assert not second.is_alive() and db.exists()
+    assert not (tmp_path / ".kb.db.lock").exists()  # each removes the lock it held
+
+
+def test_a_lock_removed_as_a_build_waited_is_not_held_twice(tmp_path):
+    # The first holder removes the lock file as it ends; the one that waited on that file must lock
+    # the new one, or a third writer could lock a new file beside it and both would write.
+    db = tmp_path / "kb.db"
+    events = []
+
+    def second():
+        with exclusive(db):
+            events.append("second in")
+            time.sleep(0.3)
+            events.append("second out")
+
+    def third():
+        with exclusive(db):
+            events.append("third in")
+            events.append("third out")
+
+    with exclusive(db):
+        waiter = threading.Thread(target=second)
+        waiter.start()
+        time.sleep(0.3)
+    time.sleep(0.05)
+    late = threading.Thread(target=third)
+    late.start()
+    waiter.join(5)
+    late.join(5)
+    assert events in (["second in", "second out", "third in", "third out"],
+                      ["third in", "third out", "second in", "second out"])
+    assert not (tmp_path / ".kb.db.lock").exists()
 
 
 def parent_death_signal(_=None) -> int:

@@ -10,7 +10,7 @@ from kb import cli as cli_module
 from kb.cli import cli
 from kb.schema import SCHEMA_VERSION
 
-from conftest import CORPUS
+from conftest import CORPUS, damaged_copy
 
 
 @pytest.fixture
@@ -62,6 +62,16 @@ def test_bad_input_errors_keep_old_db(runner, tmp_path, name, content, message):
     assert f"Error: {bad}{message}\n{db} was left as it was.\n" in result.output
     assert "Traceback" not in result.output
     assert db.read_bytes() == before
+
+
+def test_failed_build_of_a_new_db_says_nothing_was_written(runner, tmp_path):
+    bad = tmp_path / "bad.vtt"
+    bad.write_text("WEBVTT\n\n00:00:5x.000 --> 00:00:09.000\nHello.\n")
+    db = tmp_path / "new.db"
+    result = runner.invoke(cli, ["build", str(bad), "--db", str(db)])
+    assert result.exit_code == 1
+    assert result.output.endswith(f"\n{db} was not written.\n") and "left as it was" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.vtt"]  # no lock file left
 
 
 def test_missing_source(runner, tmp_path):
@@ -136,6 +146,27 @@ def test_search_not_a_kb_db(runner, tmp_path):
     assert result.output.startswith(f"Error: {other}: not a kb.db built by 'kb build'")
 
 
+@pytest.mark.parametrize("command", [["search", "intune"], ["facts", "PSTN accelerator"]])
+def test_damaged_kb_db_is_one_error_line(runner, corpus_db, tmp_path, command):
+    damaged = damaged_copy(corpus_db, tmp_path / "garbled.db")
+    result = runner.invoke(cli, [*command, "--db", str(damaged)])
+    assert result.exit_code == 1
+    assert result.output == (f"Error: {damaged}: kb.db is damaged (database disk image is malformed); "
+                             "run 'kb build' again\n")
+
+
+@pytest.mark.parametrize("name", ["new#1.db", "q?x=1.db", "p%20c.db", "50%.db"])
+def test_db_path_with_uri_characters_is_read(runner, tmp_path, name):
+    db = tmp_path / name
+    assert runner.invoke(cli, ["build", str(CORPUS.parent / "tests" / "fixtures" / "mixed" / "ep301.vtt"), "--db", str(db)]).exit_code == 0
+    result = runner.invoke(cli, ["search", "backups", "--db", str(db), "--json", "-n", "1"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["episode"] == 301
+    published = runner.invoke(cli, ["publish", "--db", str(db), "--out", str(tmp_path / "out")])
+    assert published.exit_code == 0, published.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, "out"])  # no stray file from a cut path
+
+
 def test_search_kb_db_of_another_version(runner, corpus_db, tmp_path):
     old = tmp_path / "old.db"
     shutil.copy(corpus_db, old)
@@ -172,6 +203,29 @@ def test_search_command_loads_no_build_libraries(corpus_db):
             "print(sorted(m for m in ('sklearn', 'scipy', 'bs4', 'feedparser') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_serve_what_datasette_cannot_serve_is_one_error_line(runner, corpus_db, tmp_path, monkeypatch):
+    monkeypatch.setattr(cli_module.os, "execv", lambda program, command: pytest.fail("must not start Datasette"))
+    text = tmp_path / "afile.txt"
+    text.write_text("hi\n")
+    bad_meta = tmp_path / "bad-meta.yml"
+    bad_meta.write_text("title: [unclosed\n  bad: : yaml\n")
+    bad_json = tmp_path / "bad-meta.json"
+    bad_json.write_text('{"title": "x",\n "databases": }\n')
+    odd = tmp_path / "a#b.db"
+    shutil.copy(corpus_db, odd)
+    for args, message in [
+        (["--db", str(text)], f"Error: {text}: not a kb.db built by 'kb build' (file is not a database)\n"),
+        (["--db", str(corpus_db), "--metadata", str(bad_meta)],
+         f"Error: {bad_meta}, line 2: not valid YAML or JSON (expected ',' or ']', but got ':')\n"),
+        (["--db", str(corpus_db), "--metadata", str(bad_json)],
+         f"Error: {bad_json}, line 2: not valid JSON (Expecting value)\n"),
+        (["--db", str(odd)], f"Error: {odd}: Datasette cannot open a file whose path holds '#', '?' or '%'; "
+                             "rename it (kb search and kb publish read it as it is)\n"),
+    ]:
+        result = runner.invoke(cli, ["serve", *args, "--port", "0"])
+        assert (result.exit_code, result.output) == (1, message)
 
 
 def test_serve_on_a_port_in_use_says_so(runner, corpus_db, monkeypatch):
@@ -214,3 +268,12 @@ def test_facts_none_and_errors(runner, corpus_db, tmp_path):
     assert missing.exit_code == 1
     assert missing.output == f"Error: {tmp_path / 'none.db'}: no such database; run 'kb build' first\n"
     assert "--unit" in runner.invoke(cli, ["facts", "--help"]).output
+
+
+def test_facts_unknown_unit_lists_the_units(runner, corpus_db):
+    result = runner.invoke(cli, ["facts", "PSTN accelerator", "--db", str(corpus_db), "--unit", "percent"])
+    assert result.exit_code == 1
+    with sqlite3.connect(corpus_db) as conn:
+        units = [u for u, in conn.execute("select unit from facts group by unit order by count(*) desc, unit")]
+    assert {"%", "$", "points"} <= set(units)
+    assert result.output == f"Error: unknown unit 'percent'; the units are {', '.join(units)}\n"

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import jsonschema
+import pytest
 from click.testing import CliRunner
 
 from kb.cli import cli
@@ -249,3 +250,26 @@ def test_highlights_are_passages_before_link_lists(corpus_db):
                                   "'%\"MFA\"%' group by kind"))
         kind = conn.execute("select kind from chunks where id = ?", (highlight["chunk_id"],)).fetchone()[0]
     assert "resources" in kinds and kind == "show_notes"  # the Resources list names MFA too, but reads as labels
+
+
+def test_output_onto_the_database_is_refused(corpus_db, tmp_path):
+    db = tmp_path / "clob.db"
+    db.write_bytes(corpus_db.read_bytes())
+    before = db.read_bytes()
+    for name in (str(db), f"{tmp_path}/./clob.db"):
+        result = export(db, "-o", name)
+        assert result.exit_code == 1
+        assert result.output == f"Error: -o {name} is the database being exported; name another file\n"
+    (tmp_path / "link.db").symlink_to(db)
+    result = export(tmp_path / "link.db", "-o", str(db))
+    assert result.output == f"Error: -o {db} is the database being exported; name another file\n"
+    assert db.read_bytes() == before
+
+
+@pytest.mark.parametrize("output, reason", [("/nonexistent/dir/x.json", "No such file or directory"),
+                                            ("/dev/full", "No space left on device")])
+def test_output_that_cannot_be_written_is_one_error_line(corpus_db, output, reason):
+    result = export(corpus_db, "-o", output)
+    assert result.exit_code == 1
+    assert result.output.endswith(f"Error: cannot write {output}: {reason}\n")
+    assert "Traceback" not in result.output

@@ -189,3 +189,53 @@ def test_line_breaks():
     # a second line of digits alone would read as the next cue's number in SRT
     assert wrap("Also " + "b" * 33 + " 20201") == ["Also", "b" * 33 + " 20201"]
     assert wrap("x" * 40 + " " + "y" * 41 + " z") is None  # no two lines of 42 hold it
+
+
+LONG_CUES = """WEBVTT
+
+00:00:00.000 --> 00:00:30.000
+<v Robert Crane>We talk about Intune enrolment for small business customers and how partners set up compliance policies before the devices ship.
+
+00:00:30.000 --> 00:01:00.000
+<v Robert Crane>Then we move on to calling plans and the price changes partners see this month.
+"""
+
+
+@pytest.mark.parametrize("ending", [".vtt", ".srt", ".json"])
+def test_long_cues_without_word_times_are_spread_over_their_span(tmp_path, ending):
+    # every word of a WebVTT cue gets the cue's times in kb.db: that is not a time for each word
+    (tmp_path / "need-to-know-556.vtt").write_text(LONG_CUES)
+    build_kb([tmp_path / "need-to-know-556.vtt"], tmp_path / "kb.db", TOPICS)
+    result = publish(tmp_path / "kb.db", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "out" / f"episode-556{ending}"
+    if ending == ".vtt":
+        seconds = lambda t: sum(float(part) * 60 ** n for n, part in enumerate(reversed(t.split(":"))))
+        cues = [(seconds(c.start), seconds(c.end), c.text) for c in webvtt.read(str(path))]
+    elif ending == ".srt":
+        cues = [(c.start.total_seconds(), c.end.total_seconds(), c.content) for c in srt.parse(path.read_text())]
+    else:
+        cues = [(s["startTime"], s["endTime"], s["body"]) for s in json.loads(path.read_text())["segments"]]
+    starts = [start for start, _, _ in cues]
+    assert starts == sorted(set(starts))  # never two cues at one time
+    assert starts[0] == 0 and cues[-1][1] == 60
+    assert all(0 < end - start <= 7 for start, end, _ in cues)
+    assert all(end == after for (_, end, _), (after, _, _) in zip(cues, cues[1:]))  # the span covered
+    assert len(cues) == 10 and all(len(text.split()) >= 2 for _, _, text in cues)  # not one word each
+    assert " ".join(text.replace("Robert Crane: ", "").replace("\n", " ") for _, _, text in cues) == (
+        "We talk about Intune enrolment for small business customers and how partners set up compliance "
+        "policies before the devices ship. Then we move on to calling plans and the price changes partners "
+        "see this month.")
+    assert [end for _, end, text in cues if "ship." in text] == [30]  # a source cue's words stay in its span
+
+
+def test_never_written_over_the_database(corpus_db, tmp_path):
+    db = tmp_path / "episode-234.json"  # a kb.db whose name is one of the files published beside it
+    db.write_bytes(corpus_db.read_bytes())
+    before = db.read_bytes()
+    result = publish(db, tmp_path)
+    assert result.exit_code == 1
+    assert result.output == (f"Error: {db} is the database being published; give --out another folder\n")
+    assert db.read_bytes() == before
+    onto = publish(corpus_db, corpus_db)
+    assert onto.exit_code == 2 and f"'{corpus_db}' is a file" in onto.output

@@ -218,3 +218,39 @@ def test_a_transcript_hit_starts_at_the_cue_that_holds_the_words(show_db, cue):
     [hit] = search(show_db, f"marker{cue}", limit=1)
     assert hit["start"] == 3590 + 4 * cue and hit["start_estimated"] is False  # the cue's own start
     assert hit["url"] == f"https://cdn.example/ntk400.mp3#t={3590 + 4 * cue}"
+
+
+def test_loading_the_word_lists_does_not_count_against_the_time_limit(corpus_db, monkeypatch):
+    # the first word the corpus lacks loads pyspellchecker's word list and kb.db's words once: a
+    # slow load (a busy machine) must not refuse that first query as too slow
+    import time
+    import spellchecker
+    from kb import query as query_module
+    from kb.query import Query
+    from kb.search import Searcher
+
+    class SlowSpellChecker:
+        def __init__(self, *args, **kwargs):
+            time.sleep(0.4)
+            self.word_frequency = {"zebra"}
+
+    monkeypatch.setattr(spellchecker, "SpellChecker", SlowSpellChecker)
+    query_module.english_words.cache_clear()
+    try:
+        found = Searcher(corpus_db).ranked(Query("zebraroadmap", time_limit_ms=300))
+        assert not found.matched.any()
+    finally:
+        query_module.english_words.cache_clear()
+
+
+@pytest.mark.parametrize("text, advice", [("intune", ""), ("intune enrolment", "; a query of fewer words is quicker")])
+def test_too_slow_advises_fewer_words_only_for_several(text, advice):
+    import time
+    from kb.query import Deadline
+    from kb.reader import SearchError
+
+    deadline = Deadline(1, len(text.split()))
+    time.sleep(0.01)
+    with pytest.raises(SearchError) as exc:
+        deadline.check()
+    assert str(exc.value) == f"the search took longer than 1 ms, the time limit, and was stopped{advice}"

@@ -12,7 +12,7 @@ from datasette.utils import PrefixedUrlString
 from kb.build import build_kb
 from kb.search import Searcher, knowledge_base
 
-from conftest import METADATA, TOPICS
+from conftest import METADATA, TOPICS, damaged_copy
 
 PRICE = "/-/kb-search?q=F1+license+price+per+user"
 EPISODE_234 = "https://ciaops.podbean.com/e/episode-234-tim-oneill/"
@@ -356,3 +356,38 @@ async def test_facts_block_only_when_the_query_names_a_fact(ds):
     assert second.select_one("div.kb-facts") is None
     data = await get_json(ds, "/-/kb-search.json?q=Nonprofit+TSI+accelerator")
     assert [(f["label"], f["subject"]) for f in data["facts"]] == [("about 12%", "Nonprofit/TSI Product Accelerator")]
+
+
+@pytest.mark.parametrize("path", ["/-/kb-search?q=intune", "/-/kb-search.json?q=intune", "/-/feeds/search.json?q=intune"])
+async def test_damaged_kb_db_is_an_error_page_that_says_so(corpus_db, tmp_path, path):
+    ds = Datasette([str(damaged_copy(corpus_db, tmp_path / "kb.db"))], metadata=yaml.safe_load(METADATA.read_text()))
+    response = await get(ds, path, status=500)
+    message = f"{tmp_path / 'kb.db'}: kb.db is damaged (database disk image is malformed); run &#39;kb build&#39; again"
+    if path.endswith(".json") or ".json?" in path:
+        assert response.json()["error"] == message.replace("&#39;", "'")
+    else:
+        assert message in response.text and "Traceback" not in response.text
+
+
+@pytest.mark.parametrize("range_header, status, content_range, body", [
+    (None, 200, None, b"0123456789"),
+    ("bytes=2-4", 206, "bytes 2-4/10", b"234"),
+    ("bytes=-3", 206, "bytes 7-9/10", b"789"),
+    ("bytes=8-99", 206, "bytes 8-9/10", b"89"),
+    ("bytes=-0", 416, "bytes */10", b""),
+    ("bytes=10-", 416, "bytes */10", b""),
+    ("items=0-1", 200, None, b"0123456789"),
+    ("bytes=abc", 200, None, b"0123456789"),
+    ("bytes=0-1,5-9", 200, None, b"0123456789"),
+])
+async def test_audio_byte_ranges(corpus_db, tmp_path, range_header, status, content_range, body):
+    audio = tmp_path / "tone.wav"
+    audio.write_bytes(b"0123456789")
+    db = tmp_path / "kb.db"
+    db.write_bytes(corpus_db.read_bytes())
+    with sqlite3.connect(db) as conn:
+        document = conn.execute("select id from documents order by rowid limit 1").fetchone()[0]
+        conn.execute("update documents set audio_url = ? where id = ?", (audio.as_uri(), document))
+    ds = Datasette([str(db)])
+    response = await ds.client.get(f"/-/kb-audio/{document}", headers={"Range": range_header} if range_header else {})
+    assert (response.status_code, response.headers.get("content-range"), response.content) == (status, content_range, body)

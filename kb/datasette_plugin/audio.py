@@ -41,13 +41,13 @@ async def serve_audio(datasette, request, send):
     if path is None:
         raise NotFound(f"No local audio for {document_id!r}")
     size = path.stat().st_size
-    first, last = byte_range(request.headers.get("range"), size)
+    first, last, partial = byte_range(request.headers.get("range"), size)
     if first is None:
         await send_head(send, 416, {"content-range": f"bytes */{size}"}, b"")
         return
-    status = 206 if request.headers.get("range") else 200
+    status = 206 if partial else 200
     kind = AUDIO_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    headers = {"content-type": kind, "accept-ranges": "bytes", "content-length": str(last - first + 1)}
+    headers = {"content-type": kind, "accept-ranges": "bytes", "content-length": str(last - first + 1 if size else 0)}
     if status == 206:
         headers["content-range"] = f"bytes {first}-{last}/{size}"
     await send_head(send, status, headers, None)
@@ -62,17 +62,20 @@ async def serve_audio(datasette, request, send):
                 break
 
 
-def byte_range(header: str | None, size: int) -> tuple[int | None, int]:
-    """(first, last) byte of a Range header ('bytes=100-', 'bytes=-500'); the whole file without
-    one; (None, 0) for a range past the end."""
+def byte_range(header: str | None, size: int) -> tuple[int | None, int, bool]:
+    """(first, last, partial) bytes for a Range header ('bytes=100-', 'bytes=-500'): the whole file
+    (partial False) without one, or for one in another unit, unparsable or of several ranges, which
+    RFC 9110 lets a server ignore; (None, 0, True) for one that no byte satisfies (past the end, a
+    suffix of 0 bytes), which is a 416."""
     match = RANGE.match((header or "").strip())
-    if not header or not match or (not match[1] and not match[2]):
-        return 0, max(0, size - 1)
+    if not match or (not match[1] and not match[2]):
+        return 0, max(0, size - 1), False
     if not match[1]:
-        return max(0, size - int(match[2])), size - 1
+        suffix = int(match[2])
+        return (max(0, size - suffix), size - 1, True) if suffix > 0 and size > 0 else (None, 0, True)
     first = int(match[1])
     last = min(int(match[2]), size - 1) if match[2] else size - 1
-    return (first, last) if first <= last else (None, 0)
+    return (first, last, True) if first <= last else (None, 0, True)
 
 
 async def send_head(send, status: int, headers: dict[str, str], body: bytes | None) -> None:

@@ -24,9 +24,9 @@ from ingest.urls import is_web_url
 
 from ..export.json_feed import rfc3339
 from ..query import Query, query_stems
-from ..search import SearchError, Searcher, knowledge_base
+from ..search import Searcher, knowledge_base
 from ..snippets import result
-from .pages import PageState, chunk_permissions, kb_database, page_state, page_url, related_url, whole_number
+from .pages import PageState, chunk_permissions, execute_search, kb_database, page_state, page_url, related_url, whole_number
 from .views import highlighted
 
 FEED_SIZE = 50
@@ -85,10 +85,7 @@ async def feed_response(datasette, request, passages) -> Response:
         rows = kb.reader.rows(shown)
         return found, [rows[i] for i in shown if i in rows]
 
-    try:
-        found, rows = await db.execute_fn(inner)
-    except SearchError as exc:
-        raise BadRequest(str(exc)) from None
+    found, rows = await execute_search(db, inner)
     return feed_json(datasette, request, found, rows, page)
 
 

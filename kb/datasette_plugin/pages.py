@@ -8,10 +8,12 @@ from functools import lru_cache
 from urllib.parse import urlencode
 
 from datasette.utils.asgi import BadRequest, Forbidden, NotFound
+from datasette.views.base import DatasetteError
 
 from ..facets import FACETS, Filters
 from ..fact_search import named_facts
 from ..query import Query
+from ..reader import DamagedError, damage_reported
 from ..search import SearchError, Searcher, knowledge_base
 from ..snippets import result
 from .functions import MAX_RESULTS
@@ -176,8 +178,20 @@ async def run(datasette, request) -> tuple[Searcher, PageState | None, dict]:
         state = page_state(request, kb)
         return kb, state, search_data(kb, state, time_limit)
 
+    return await execute_search(db, inner)
+
+
+async def execute_search(db, fn):
+    """fn(conn) run in Datasette's SQL threads: a query the search refuses is a 400 that says why;
+    a damaged kb.db a 500 that says to build it again (not a traceback)."""
+    def reported(conn):
+        with damage_reported(db.path):
+            return fn(conn)
+
     try:
-        return await db.execute_fn(inner)
+        return await db.execute_fn(reported)
+    except DamagedError as exc:
+        raise DatasetteError(str(exc), title="kb.db is damaged", status=500) from None
     except SearchError as exc:
         raise BadRequest(str(exc)) from None
 

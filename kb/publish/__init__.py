@@ -13,6 +13,7 @@ from urllib.parse import quote, urljoin
 from ingest.errors import KBError
 from ingest.urls import is_web_url
 
+from ..atomic import same_file
 from ..reader import TranscriptReader
 from .cues import Passage, transcript_cues
 from .formats import CHAPTERS_FILE, TRANSCRIPT_FILES, feed_tags, to_chapters_json, to_srt, to_transcript_json, to_webvtt
@@ -53,6 +54,10 @@ def publish(db_path: str | Path, out: str | Path, episodes: tuple[int, int] | No
         if written is None:
             continue
         texts, cue_count = written
+        for ending in texts:
+            if same_file(folder / f"{doc['id']}{ending}", db_path):
+                raise PublishError(f"{folder / (doc['id'] + ending)} is the database being published; "
+                                   "give --out another folder")
         paths = [write(folder / f"{doc['id']}{ending}", text) for ending, text in texts.items()]
         done.files += paths
         done.episodes.append(doc["id"])

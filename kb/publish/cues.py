@@ -3,7 +3,8 @@ of at most MAX_LINE_CHARS characters (the 'Name: ' that marks a new speaker in S
 most MAX_CUE_SECONDS on screen, ended at a sentence end once a cue holds enough to read.
 
 A cue's words are timed from the words table where it has a time for every word of the passage,
-else spread over the passage's span by their length (longer words take longer to say)."""
+else spread over the passage's span by their length (longer words take longer to say); words that
+share one time (a long source cue's) are spread over it the same way."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -69,25 +70,47 @@ def timed_tokens(passage: Passage, next_start: float | None) -> list[tuple[str, 
     """(token, start, end) for each whitespace-separated token of the passage's text."""
     tokens = passage.text.split()
     if tokens and len(passage.words) == len(tokens) and all(w[1] is not None for w in passage.words):
-        timed, last = [], passage.words[0][1]
-        for k, (token, (_, start, end)) in enumerate(zip(tokens, passage.words)):
-            start = max(start, last)  # word times that go back are held at the last one
-            following = passage.words[k + 1][1] if k + 1 < len(tokens) else None
-            end = end if end is not None and end > start else (following if following and following > start
-                                                                  else start + 1 / WORDS_PER_SECOND)
-            timed.append((token, start, end))
-            last = start
-        return timed
+        return word_timed(tokens, passage.words, next_start)
     end = passage.end if passage.end is not None and passage.end > passage.start else None
-    end = end or passage.start + len(tokens) / WORDS_PER_SECOND
-    if next_start is not None and passage.start < next_start < end:
+    return spread(tokens, passage.start, end, next_start)
+
+
+def spread(tokens: list[str], start: float, end: float | None, next_start: float | None) -> list[tuple[str, float, float]]:
+    """The tokens timed over start..end by their length (an end estimated from the word count
+    when not known, never past `next_start`)."""
+    end = end or start + len(tokens) / WORDS_PER_SECOND
+    if next_start is not None and start < next_start < end:
         end = next_start  # an estimated end never runs into the next passage
     weights = [len(t) + 1 for t in tokens]
     total, done, timed = sum(weights) or 1, 0, []
     for token, weight in zip(tokens, weights):
-        begin = passage.start + (end - passage.start) * done / total
+        begin = start + (end - start) * done / total
         done += weight
-        timed.append((token, begin, passage.start + (end - passage.start) * done / total))
+        timed.append((token, begin, start + (end - start) * done / total))
+    return timed
+
+
+def word_timed(tokens: list[str], words: list[tuple[str, float | None, float | None]],
+               next_start: float | None) -> list[tuple[str, float, float]]:
+    """Tokens timed by their words' times. Words that share one time (a source cue's time given to
+    each of its words, as WebVTT and segment-timed JSON do) are spread over that span by length,
+    never shown as one word per cue all at the same time."""
+    timed: list[tuple[str, float, float]] = []
+    last, k = words[0][1], 0
+    while k < len(tokens):
+        run = k + 1
+        while run < len(tokens) and words[run][1:] == words[k][1:]:
+            run += 1
+        start, end = max(words[k][1], last), words[k][2]
+        following = words[run][1] if run < len(tokens) else None
+        if run - k > 1:
+            timed += spread(tokens[k:run], start, end if end is not None and end > start else None,
+                            following if following is not None else next_start)
+        else:
+            end = end if end is not None and end > start else (following if following and following > start
+                                                                else start + 1 / WORDS_PER_SECOND)
+            timed.append((tokens[k], start, end))
+        last, k = start, run
     return timed
 
 
