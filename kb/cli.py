@@ -248,12 +248,18 @@ def publish(db, out, episodes, base_url):
 @click.option("-l", "--language", default="en", show_default=True, help="Spoken language, or 'auto' to detect it")
 @click.option("-o", "--out", default=".", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the transcripts (AUDIO's name with .json)")
-@click.option("--vocabulary/--no-vocabulary", default=None,
-              help="Prompt with the taxonomy's terms (MFA, PSTN, Intune...)  [default: with faster-whisper only]")
+@click.option("--vocabulary/--no-vocabulary", default=False,
+              help="Prompt with the taxonomy's terms (MFA, PSTN, Intune...): more jargon spelt right, a few "
+                   "more words lost on long files  [default: no prompt]")
 @click.option("--force", is_flag=True, help="Transcribe again, even when the cache holds a transcript")
 @silent_option
 def transcribe(audio, engine, model, language, out, vocabulary, force, silent):
     """Transcribe audio with word timestamps, offline and cached, ready for kb build.
+
+    Each transcript is checked against the speech in the file: stretches of speech without words,
+    words where nothing is said, and decoding loops are decoded again; what cannot be recovered is a
+    warning with the seconds. A long file is decoded a minute at a time, and an interrupted run
+    resumes from the last finished minute.
 
     Example: kb transcribe episode-312.mp3 --engine whisper-timestamped --out transcripts/
     """
@@ -261,25 +267,36 @@ def transcribe(audio, engine, model, language, out, vocabulary, force, silent):
     from .audio.transcribe import transcribe_files
     from .audio.vocabulary import default_prompt
 
-    prompt = default_prompt("faster-whisper" if vocabulary else engine) if vocabulary is not False else None
     options = TranscribeOptions(engine=engine, model=model, language=None if language == "auto" else language,
-                                prompt=prompt, use_cache=not force)
+                                prompt=default_prompt() if vocabulary else None, use_cache=not force)
     bar = FileProgress(silent)
     try:
         results = transcribe_files(audio, options, out, on_file=bar.start, progress=bar.update)
     finally:
         bar.close()
-    failed = [r for r in results if r.error]
     for r in results:
         if r.error:
             click.echo(f"Error: {r.error}", err=True)
-        elif not silent:
-            words = sum(len(s["words"]) for s in r.transcript["segments"])
-            click.echo(f"Wrote {r.output}: {words} words, {r.transcript['audio']['duration']:.1f} s "
-                       f"({r.transcript['engine']}, {r.transcript['model']})")
+            continue
+        if r.warning:
+            click.echo(f"Warning: {r.warning}", err=True)
+        if not silent:
+            click.echo(transcript_summary(r.output, r.transcript))
+    failed = [r for r in results if r.error]
     if failed:
         raise click.ClickException(f"{len(failed)} of {len(results)} file(s) could not be transcribed; "
                                    "the others were written")
+
+
+def transcript_summary(output, found: dict) -> str:
+    """'Wrote out/x.json: 44 words, 18.8 s, 100% of the speech has words, 1 stretch decoded again (...)'."""
+    words = sum(len(s["words"]) for s in found["segments"])
+    line = f"Wrote {output}: {words} words, {found['audio']['duration']:.1f} s"
+    if (coverage := (found.get("checks") or {}).get("coverage")) is not None:
+        line += f", {coverage:.0%} of the speech has words"
+    if retries := found.get("retries"):
+        line += f", {len(retries)} stretch{'es' if len(retries) > 1 else ''} decoded again"
+    return line + f" ({found['engine']}, {found['model']})"
 
 
 @cli.command()
