@@ -20,19 +20,18 @@ from .options import SAMPLE_RATE, Progress
 from .speech import Regions, silences
 
 CHUNK_SECONDS = 60.0
-CUT_TOLERANCE = 10.0  # seconds either side of each minute mark to look for a silence in
+CUT_TOLERANCE = 1 / 6  # of a chunk's length, either side of each mark, to look for a silence in (10 s a minute)
 DecodeChunk = Callable[[np.ndarray, float], list[dict]]  # (piece, its start) -> segments on the file's clock
 
 
-def cut_points(regions: Regions, duration: float, every: float = CHUNK_SECONDS,
-               tolerance: float = CUT_TOLERANCE) -> list[float]:
-    """Chunk edges from 0 to the end: the middle of the longest silence within `tolerance` of each
-    `every`-second mark after the previous edge (the mark itself where there is none)."""
-    gaps = silences(regions, duration)
+def cut_points(regions: Regions, duration: float, every: float = CHUNK_SECONDS) -> list[float]:
+    """Chunk edges from 0 to the end: the middle of the longest silence near each `every`-second
+    mark after the previous edge (the mark itself where there is none)."""
+    gaps, tolerance = silences(regions, duration), every * CUT_TOLERANCE
     edges = [0.0]
     while edges[-1] + every < duration - tolerance:
         mark = edges[-1] + every
-        near = [(a, b) for a, b in gaps if abs((a + b) / 2 - mark) <= tolerance and (a + b) / 2 > edges[-1] + 5]
+        near = [(a, b) for a, b in gaps if abs((a + b) / 2 - mark) <= tolerance and (a + b) / 2 > edges[-1] + every / 2]
         best = max(near, key=lambda g: g[1] - g[0], default=None)
         edges.append(round((best[0] + best[1]) / 2, 2) if best else mark)
     return edges + [duration]

@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from .checks import MIN_GAP, Problem, all_words, find_problems, segment_problems, uncovered
+from .checks import Problem, all_words, find_problems, segment_problems, uncovered
 from .options import SAMPLE_RATE
 from .speech import Regions
 
@@ -106,5 +106,16 @@ def recover(audio: np.ndarray, segments: list[dict], regions: Regions, decode: D
     for span in repair_spans(segments, find_problems(segments, regions), duration):
         segments, record = retry_span(audio, segments, regions, decode, span)
         retries.append(record)
-    lost = [{"start": round(a, 2), "end": round(b, 2)} for a, b in uncovered(all_words(segments), regions, MIN_GAP)]
+    lost = [{"start": round(a, 2), "end": round(b, 2)} for a, b in merge_close(uncovered(all_words(segments), regions))]
     return segments, retries, lost
+
+
+def merge_close(spans: Regions, pause: float = 2.0) -> Regions:
+    """Stretches less than `pause` apart as one (the sentences of one lost passage)."""
+    merged: list[list[float]] = []
+    for a, b in spans:
+        if merged and a - merged[-1][1] < pause:
+            merged[-1][1] = b
+        else:
+            merged.append([a, b])
+    return [(a, b) for a, b in merged]
