@@ -25,6 +25,7 @@ from .chunking import CHUNK_KINDS
 from .facets import Filters
 from .export.renderers import FORMATS
 from .paths import bundled
+from .cli_audio import audio_speakers, speaker_choice, speakers_summary, transcript_summary
 from .progress import FileProgress
 
 if TYPE_CHECKING:
@@ -65,19 +66,26 @@ def cli():
 @click.option("--strict", is_flag=True,
               help="Stop at the first source that cannot be read, leaving kb.db as it was  "
                    "[default: skip it with a warning and build the rest]")
+@click.option("--speakers", "speaker_count", default="auto", show_default=True, metavar="N|auto|none",
+              callback=lambda ctx, param, value: speaker_choice(value, allow_none=True),
+              help="Speakers in each audio file: a number, 'auto' to estimate it, or 'none' for no speaker labels")
+@click.option("--voices", type=click.Path(exists=True, file_okay=False),
+              help="A folder of voice samples named after their speakers (Brenton.wav, Susan Smith.mp3): "
+                   "the audio's speakers that match one are named")
 @silent_option
-def build(sources, db, topics_path, strict, silent):
+def build(sources, db, topics_path, strict, speaker_count, voices, silent):
     """Build kb.db from sources (files, folders or URLs; default: the bundled corpus/).
 
-    Example: kb build corpus/ feed.xml --db kb.db
+    Example: kb build corpus/ feed.xml --db kb.db --voices voices/
     """
-    summary = run_build(list(sources) or [str(bundled("corpus"))], db, topics_path, silent, strict)
+    speakers = audio_speakers(speaker_count, voices)
+    summary = run_build(list(sources) or [str(bundled("corpus"))], db, topics_path, silent, strict, speakers)
     if not silent:
         click.echo(f"Built {db}: {summary}")
 
 
 def run_build(sources: list[str], db: str, topics_path: str | None, silent: bool,
-              strict: bool = False) -> BuildSummary:
+              strict: bool = False, speakers=None) -> BuildSummary:
     """build_kb with progress and warnings on stderr, and its errors as clean CLI errors."""
     from .build import build_kb  # here: it loads scipy and the parsers, which searching never needs
 
@@ -86,7 +94,8 @@ def run_build(sources: list[str], db: str, topics_path: str | None, silent: bool
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", IngestWarning)
         try:
-            summary = build_kb(sources, db, topics_path or bundled("topics.yml"), progress, strict=strict)
+            summary = build_kb(sources, db, topics_path or bundled("topics.yml"), progress, strict=strict,
+                               speakers=speakers)
         except KBError as exc:
             raise click.ClickException(f"{exc}\n{db} was left as it was.")
         except OSError as exc:  # the database folder is missing, read-only or full
@@ -251,9 +260,15 @@ def publish(db, out, episodes, base_url):
 @click.option("--vocabulary/--no-vocabulary", default=False,
               help="Prompt with the taxonomy's terms (MFA, PSTN, Intune...): more jargon spelt right, a few "
                    "more words lost on long files  [default: no prompt]")
+@click.option("--speakers", "speaker_count", metavar="N|auto", callback=lambda ctx, param, value: speaker_choice(value),
+              help="Label every word and segment with its speaker (Speaker 1, Speaker 2... in order of first "
+                   "speech): N speakers, or 'auto' to estimate how many  [default: no speaker labels]")
+@click.option("--voice", "voices", multiple=True, metavar="NAME=SAMPLE",
+              help="Name a speaker from a voice sample of a few seconds to a minute (repeatable); a speaker "
+                   "that matches no sample keeps its number. Implies --speakers auto unless given")
 @click.option("--force", is_flag=True, help="Transcribe again, even when the cache holds a transcript")
 @silent_option
-def transcribe(audio, engine, model, language, out, vocabulary, force, silent):
+def transcribe(audio, engine, model, language, out, vocabulary, speaker_count, voices, force, silent):
     """Transcribe audio with word timestamps, offline and cached, ready for kb build.
 
     Each transcript is checked against the speech in the file: stretches of speech without words,
@@ -261,14 +276,15 @@ def transcribe(audio, engine, model, language, out, vocabulary, force, silent):
     warning with the seconds. A long file is decoded a minute at a time, and an interrupted run
     resumes from the last finished minute.
 
-    Example: kb transcribe episode-312.mp3 --engine whisper-timestamped --out transcripts/
+    Example: kb transcribe episode-312.mp3 --speakers 2 --voice Brenton=brenton.wav --out transcripts/
     """
     from .audio.options import TranscribeOptions
     from .audio.transcribe import transcribe_files
     from .audio.vocabulary import default_prompt
 
     options = TranscribeOptions(engine=engine, model=model, language=None if language == "auto" else language,
-                                prompt=default_prompt() if vocabulary else None, use_cache=not force)
+                                prompt=default_prompt() if vocabulary else None, use_cache=not force,
+                                speakers=audio_speakers(speaker_count, voices=voices))
     bar = FileProgress(silent)
     try:
         results = transcribe_files(audio, options, out, on_file=bar.start, progress=bar.update)
@@ -282,21 +298,12 @@ def transcribe(audio, engine, model, language, out, vocabulary, force, silent):
             click.echo(f"Warning: {r.warning}", err=True)
         if not silent:
             click.echo(transcript_summary(r.output, r.transcript))
+            if r.transcript.get("speakers"):
+                click.echo(speakers_summary(r.transcript))
     failed = [r for r in results if r.error]
     if failed:
         raise click.ClickException(f"{len(failed)} of {len(results)} file(s) could not be transcribed; "
                                    "the others were written")
-
-
-def transcript_summary(output, found: dict) -> str:
-    """'Wrote out/x.json: 44 words, 18.8 s, 100% of the speech has words, 1 stretch decoded again (...)'."""
-    words = sum(len(s["words"]) for s in found["segments"])
-    line = f"Wrote {output}: {words} words, {found['audio']['duration']:.1f} s"
-    if (coverage := (found.get("checks") or {}).get("coverage")) is not None:
-        line += f", {coverage:.0%} of the speech has words"
-    if retries := found.get("retries"):
-        line += f", {len(retries)} stretch{'es' if len(retries) > 1 else ''} decoded again"
-    return line + f" ({found['engine']}, {found['model']})"
 
 
 @cli.command()

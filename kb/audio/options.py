@@ -27,6 +27,14 @@ class AudioError(IngestError):
         super().__init__(message, str(path))
 
 
+@dataclass(frozen=True)
+class SpeakerOptions:
+    """Who said it: label speakers, `count` of them (None: estimated), named from voice samples."""
+
+    count: int | None = None
+    voices: tuple[tuple[str, str], ...] = ()  # (name, sample file) pairs
+
+
 @dataclass
 class TranscribeOptions:
     engine: str = DEFAULT_ENGINE
@@ -38,6 +46,7 @@ class TranscribeOptions:
     prompt_form: str = "timestamped"
     recover: bool = True  # check the decode against the speech and decode again where it looks wrong
     chunk_seconds: float = 60.0  # decode in chunks of about this long, each cached when done
+    speakers: SpeakerOptions | None = None  # None: no speaker labels
     cache_dir: Path | None = None  # None: `cache_root()`
     use_cache: bool = True  # False: transcribe again and replace the cached transcript
     threads: int = 0  # 0: chosen per engine and model size

@@ -26,7 +26,8 @@ from .chunks import remove_chunks
 from .decode import decode_audio, is_silent
 from .engines import load_engine
 from .models import resolve_model
-from .options import DEFAULT_ENGINE, SAMPLE_RATE, AudioError, EngineError, Progress, TranscribeOptions, cache_root
+from .options import (DEFAULT_ENGINE, SAMPLE_RATE, AudioError, EngineError, Progress, SpeakerOptions,
+                      TranscribeOptions, cache_root)
 from .passes import Decoded, decode_file
 from .vocabulary import default_options
 
@@ -100,7 +101,7 @@ def transcribe_file(path: str | os.PathLike, options: TranscribeOptions | None =
     root = options.cache_dir or cache_root()
     cached = cache_path(root, sha256, options.engine, key)
     if options.use_cache and (hit := read_cached(cached)) is not None:
-        return hit
+        return with_speakers(path, hit, options.speakers, root)
     audio = decode_audio(path)
     engine = load_engine(options.engine, options.model, options.threads)
     duration = audio.size / SAMPLE_RATE
@@ -111,7 +112,28 @@ def transcribe_file(path: str | os.PathLike, options: TranscribeOptions | None =
     result = transcript(decoded, path, sha256, duration, engine, options)
     write_json(cached, result)
     remove_chunks(chunks)
-    return result
+    return with_speakers(path, result, options.speakers, root, options.use_cache, audio)
+
+
+def with_speakers(path: str | os.PathLike, result: dict, speakers: SpeakerOptions | None, root: Path,
+                  use_cache: bool = True, audio=None) -> dict:
+    """The transcript with its speakers labelled (kb/audio/speakers.py), cached by the transcript,
+    the count asked for and the voice samples' contents; as it is where no speakers are asked for."""
+    if speakers is None or not result["segments"]:
+        return result
+    from .speakers import label_speakers, load_sample
+
+    said = [result["audio"]["sha256"], result["engine"], result["model"], result.get("prompt"), speakers.count,
+            *[f"{name}={file_sha256(sample)}" for name, sample in speakers.voices]]
+    key = hashlib.sha256("\n".join(map(str, said)).encode()).hexdigest()[:16]
+    sha256 = result["audio"]["sha256"]
+    cached = root / "speakers" / sha256[:2] / f"{sha256}-{key}.json"
+    if use_cache and (hit := read_cached(cached)) is not None:
+        return hit
+    samples = [load_sample(name, sample) for name, sample in speakers.voices]
+    labelled = label_speakers(result, audio if audio is not None else decode_audio(path), speakers.count, samples)
+    write_json(cached, labelled)
+    return labelled
 
 
 def gap_warning(path: str | os.PathLike, result: dict) -> str | None:
@@ -125,10 +147,12 @@ def gap_warning(path: str | os.PathLike, result: dict) -> str | None:
             "listen there, or try another --engine or --model")
 
 
-def transcriber(report: Callable[[str], None] | None = None) -> Callable[[str], dict]:
+def transcriber(report: Callable[[str], None] | None = None,
+                speakers: SpeakerOptions | None = None) -> Callable[[str], dict]:
     """How `kb build` reads an audio file: a cached transcript by any engine, else one made now with
-    the default options, its progress reported through `report` a tenth of the file at a time.
-    A file that is not usable audio raises AudioError (an IngestError: the build skips the file)."""
+    the default options, its progress reported through `report` a tenth of the file at a time;
+    then its speakers labelled as `speakers` asks. A file that is not usable audio raises
+    AudioError (an IngestError: the build skips the file)."""
     def transcribe(path: str) -> dict:
         try:
             found = cached_any(path)
@@ -136,6 +160,7 @@ def transcriber(report: Callable[[str], None] | None = None) -> Callable[[str], 
                 found = transcribe_file(path, default_options(), tenths(Path(path).name, report))
                 if report is not None:
                     report(f"Transcribed {Path(path).name}")
+            found = with_speakers(path, found, speakers, cache_root())
             if (warning := gap_warning(path, found)) is not None:
                 warnings.warn(IngestWarning(warning))
             return found
