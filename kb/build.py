@@ -27,6 +27,7 @@ from .facts import extract_facts
 from .store import atomic_database, write_facts, write_full_text, write_passages, write_postings
 from .analysis import terms
 from .atomic import exclusive, leftovers
+from .audio.names import offers as speaker_offers
 from .audio.options import SpeakerOptions
 from .audio.transcribe import transcriber
 from .tfidf import Counts, build_index, chunk_lengths, count_terms, merge_counts
@@ -87,6 +88,8 @@ def build_locked(sources: list[str | Path], db_path: str | Path, topics_path: st
     documents = load_sources(sources, on_file=lambda path: say(f"Reading {path}"), transcribe=transcriber(say, speakers),
                              strict=strict, on_skip=skipped.append)
     mark_repeated_boilerplate(documents)
+    for offer in speaker_offers(documents):  # names from show notes: offered, never put on a voice
+        say(offer)
     say(f"Chunking {len(documents)} documents")
     chunks = chunk_documents(documents)
     if not chunks:

@@ -203,7 +203,9 @@ def librivox(tmp_path_factory) -> tuple[Path, str]:
             pieces += [np.frombuffer(f.readframes(f.getnframes()), "<i2"), np.zeros(f.getframerate(), "<i2")]
     path = tmp_path_factory.mktemp("librivox") / "librivox.wav"
     with wave.open(str(path), "wb") as f:
-        f.setnchannels(1), f.setsampwidth(2), f.setframerate(16000)
+        f.setnchannels(1)
+        f.setsampwidth(2)
+        f.setframerate(16000)
         f.writeframes(np.concatenate(pieces).tobytes())
     return path, " ".join(said[name] for name in ids)
 
