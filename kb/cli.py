@@ -68,7 +68,8 @@ def cli():
                    "[default: skip it with a warning and build the rest]")
 @click.option("--speakers", "speaker_count", default="auto", show_default=True, metavar="N|auto|none",
               callback=lambda ctx, param, value: speaker_choice(value, allow_none=True),
-              help="Speakers in each audio file: a number, 'auto' to estimate it, or 'none' for no speaker labels")
+              help="Speakers in each audio file: a number, 'auto' to estimate it, or 'none' for no speaker labels"
+                   " (auto needs the speakers extra; without it, and without --voices, audio has no labels)")
 @click.option("--voices", type=click.Path(exists=True, file_okay=False),
               help="A folder of voice samples named after their speakers (Brenton.wav, Susan Smith.mp3): "
                    "the audio's speakers that match one are named")
@@ -78,7 +79,8 @@ def build(sources, db, topics_path, strict, speaker_count, voices, silent):
 
     Example: kb build corpus/ feed.xml --db kb.db --voices voices/
     """
-    speakers = audio_speakers(speaker_count, voices)
+    defaulted = click.get_current_context().get_parameter_source("speaker_count") is click.core.ParameterSource.DEFAULT
+    speakers = audio_speakers(speaker_count, voices, optional=defaulted)
     summary = run_build(list(sources) or [str(bundled("corpus"))], db, topics_path, silent, strict, speakers)
     if not silent:
         click.echo(f"Built {db}: {summary}")

@@ -17,8 +17,10 @@ def speaker_choice(value: str | None, allow_none: bool = False) -> int | str | N
                              + (", 'auto' or 'none'" if allow_none else " or 'auto'"))
 
 
-def audio_speakers(count: int | str | None, voices_dir: str | None = None, voices: tuple[str, ...] = ()):
-    """The SpeakerOptions that --speakers, --voices and --voice ask for (None: no speaker labels)."""
+def audio_speakers(count: int | str | None, voices_dir: str | None = None, voices: tuple[str, ...] = (),
+                   optional: bool = False):
+    """The SpeakerOptions that --speakers, --voices and --voice ask for (None: no speaker labels);
+    `optional` (a default, not asked for): no labels where the speakers extra is not installed."""
     from .audio.options import SpeakerOptions
     from .audio.speakers import samples_in
 
@@ -32,7 +34,8 @@ def audio_speakers(count: int | str | None, voices_dir: str | None = None, voice
         named[name.strip()] = sample
     if count in (None, "none") and not named:
         return None
-    return SpeakerOptions(count=count if isinstance(count, int) else None, voices=tuple(named.items()))
+    return SpeakerOptions(count=count if isinstance(count, int) else None, voices=tuple(named.items()),
+                          optional=optional and not named)
 
 
 def speakers_summary(found: dict) -> str:

@@ -33,6 +33,7 @@ class SpeakerOptions:
 
     count: int | None = None
     voices: tuple[tuple[str, str], ...] = ()  # (name, sample file) pairs
+    optional: bool = False  # True (kb build's default): without the speakers extra, no labels instead of an error
 
 
 @dataclass

@@ -151,9 +151,21 @@ def transcriber(report: Callable[[str], None] | None = None,
                 speakers: SpeakerOptions | None = None) -> Callable[[str], dict]:
     """How `kb build` reads an audio file: a cached transcript by any engine, else one made now with
     the default options, its progress reported through `report` a tenth of the file at a time;
-    then its speakers labelled as `speakers` asks. A file that is not usable audio raises
-    AudioError (an IngestError: the build skips the file)."""
+    then its speakers labelled as `speakers` asks (optional ones only where the speakers extra is
+    installed, said once). A file that is not usable audio raises AudioError (an IngestError: the
+    build skips the file)."""
+    unlabelled: list[bool] = []
+
     def transcribe(path: str) -> dict:
+        nonlocal speakers
+        if speakers is not None and speakers.optional and not unlabelled:
+            from .voices import available
+
+            unlabelled.append(not available())
+            if unlabelled[0]:
+                speakers = None
+                if report is not None:
+                    report("No speaker labels on audio: the speakers extra is not installed (pip install -e '.[speakers]')")
         try:
             found = cached_any(path)
             if found is None:

@@ -21,6 +21,15 @@ WINDOW_FRAMES = 160  # 1.6 s of 10 ms frames: one embedding
 BATCH = 64
 
 
+def available() -> bool:
+    """Whether the voice encoder's weights are installed (the speakers extra)."""
+    try:
+        weights_path()
+    except EngineError:
+        return False
+    return True
+
+
 def weights_path() -> Path:
     """resemblyzer's pretrained.pt, found without running the package's __init__."""
     spec = importlib.util.find_spec("resemblyzer")
@@ -31,9 +40,13 @@ def weights_path() -> Path:
     return path
 
 
-@lru_cache(maxsize=1)
 def encoder():
     """The encoder network with its pretrained weights, on the CPU, in eval mode."""
+    return load_encoder(weights_path())
+
+
+@lru_cache(maxsize=1)
+def load_encoder(weights: Path):
     import torch
     from torch import nn
 
@@ -50,7 +63,7 @@ def encoder():
             return e / torch.norm(e, dim=1, keepdim=True)
 
     model = Encoder()
-    state = torch.load(weights_path(), map_location="cpu", weights_only=True)["model_state"]
+    state = torch.load(weights, map_location="cpu", weights_only=True)["model_state"]
     model.load_state_dict(state, strict=False)  # the checkpoint also holds the training-only similarity weights
     return model.eval()
 
