@@ -32,6 +32,7 @@ from .passes import Decoded, decode_file
 from .vocabulary import default_options
 
 CACHE_FORMAT = 2  # bump when the transcript shape changes, so old cache entries are not read
+SPEAKER_FORMAT = 2  # bump when speaker labelling changes, so labels made the old way are not read
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -123,7 +124,7 @@ def with_speakers(path: str | os.PathLike, result: dict, speakers: SpeakerOption
         return result
     from .speakers import label_speakers, load_sample
 
-    said = [result["audio"]["sha256"], result["engine"], result["model"], result.get("prompt"), speakers.count,
+    said = [SPEAKER_FORMAT, result["audio"]["sha256"], result["engine"], result["model"], result.get("prompt"), speakers.count,
             *[f"{name}={file_sha256(sample)}" for name, sample in speakers.voices]]
     key = hashlib.sha256("\n".join(map(str, said)).encode()).hexdigest()[:16]
     sha256 = result["audio"]["sha256"]
