@@ -23,7 +23,9 @@ import random
 import resource
 import sys
 import time
+from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -54,24 +56,26 @@ def turns_for(lines: list[tuple[str, str]], speakers: list[str], seed: int) -> l
     return [(spk, text) for spk, (_, text) in zip(out, lines)]
 
 
-def synthetic(which: str) -> list[tuple[str, speechgen.Clip]]:
-    clips = []
+def synthetic(which: str, quick: bool = False) -> Iterator[tuple[str, speechgen.Clip]]:
+    """(group, clip) for each pair of voices and text, clean and noisy, made as they are needed."""
     for pi, (pair, voices) in enumerate(PAIRS.items()):
-        for ti, (name, lines) in enumerate(speechgen.texts(which).items()):
+        for ti, (name, lines) in enumerate(list(speechgen.texts(which).items())[:2 if quick else None]):
             seed = 1000 + pi * 100 + ti
             clip = speechgen.synthesise(f"{name}__{pair}", turns_for(lines, list(voices), seed), voices, 140, seed)
-            clips += [(pair, clip), (f"{pair}, 15 dB", speechgen.with_noise(clip, 15, seed))]
-    return clips
+            yield pair, clip
+            yield f"{pair}, 15 dB", speechgen.with_noise(clip, 15, seed)
+
+
+@lru_cache(maxsize=None)
+def sample_of(voice: str) -> Sample:
+    lines = speechgen.texts("tuning")["t3_voice"][:3]
+    audio = speechgen.synthesise("sample", lines, {"A": voice}, 140, seed=7).audio
+    return Sample(SAMPLE_NAMES[voice], voice, voice_print(audio, speech_mask(audio, mel_frames(audio).shape[0])))
 
 
 def samples_for(voices: dict[str, str]) -> list[Sample]:
     """A sample per voice: the first three sentences of a tuning text it does not speak in the dialogue."""
-    lines = speechgen.texts("tuning")["t3_voice"][:3]
-    out = []
-    for voice in voices.values():
-        audio = speechgen.synthesise("sample", lines, {"A": voice}, 140, seed=7).audio
-        out.append(Sample(SAMPLE_NAMES[voice], voice, voice_print(audio, speech_mask(audio, mel_frames(audio).shape[0]))))
-    return out
+    return [sample_of(voice) for voice in voices.values()]
 
 
 def reference_words(clip: speechgen.Clip) -> list[dict]:
@@ -199,23 +203,29 @@ def main() -> None:
     parser.add_argument("--texts", default="heldout", choices=("heldout", "tuning"), help="which texts [heldout]")
     parser.add_argument("--asr", action="store_true", help="score the transcript's words, not the reference words")
     parser.add_argument("--no-real", action="store_true", help="leave out the real recordings")
+    parser.add_argument("--quick", action="store_true", help="two texts per group instead of all")
     args = parser.parse_args()
     groups: dict[str, list[dict]] = {}
+    print(f"\n{args.texts} texts, {'transcript' if args.asr else 'reference'} words on synthetic clips\n")
+    print("| clips | n | words on the wrong speaker, --speakers N: mean / max | by name, with --voice samples: mean / max "
+          "| --speakers auto: wrong | auto count right (counts found) | RTF (wall) | CPU s / audio s |")
+    print("|" + " --- |" * 8, flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for group, clip in synthetic(args.texts):
-            voices = PAIRS[group.split(",")[0]]
+        printed: set[str] = set()
+        for group, clip in synthetic(args.texts, args.quick):
+            pair = group.split(",")[0]
+            for done in [g for g in groups if g.split(",")[0] != pair and g not in printed]:
+                print(report(done, groups[done]), flush=True)  # a pair's rows as soon as it is complete
+                printed.add(done)
+            voices = PAIRS[pair]
             words = asr_words(clip.audio, Path(tmp), clip.name) if args.asr else reference_words(clip)
             if args.asr:
                 words = [{**w, "truth": nearest_sentence(clip, w)["voice"]} for w in words]
             groups.setdefault(group, []).append(score_clip(clip.audio, words, len(voices), samples_for(voices)))
         for clip in [] if args.no_real else real_clips(Path(tmp)):
             groups[clip["name"]] = [score_clip(clip["audio"], clip["words"], len({t[2] for t in clip["turns"]}), clip["samples"])]
-    print(f"\n{args.texts} texts, {'transcript' if args.asr else 'reference'} words on synthetic clips\n")
-    print("| clips | n | words on the wrong speaker, --speakers N: mean / max | by name, with --voice samples: mean / max "
-          "| --speakers auto: wrong | auto count right (counts found) | RTF (wall) | CPU s / audio s |")
-    print("|" + " --- |" * 8)
-    for group, rows in groups.items():
-        print(report(group, rows))
+    for group in [g for g in groups if g not in printed]:
+        print(report(group, groups[group]))
     print(f"\npeak memory (max RSS of this process): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

@@ -1,11 +1,14 @@
 """The long-file check of bench/transcribe.py (--long MINUTES): one file of held-back clips joined
 until it is MINUTES long, transcribed with the default options; the run is interrupted after five
 chunks and started again, as a user would after Ctrl+C. Prints the memory after every chunk, the
-peak, how many chunks the second run read from the cache and how many it decoded, and the WER."""
+peak, how many chunks the second run read from the cache and how many it decoded, and the WER;
+then the speaker stage (--speakers auto) on the same file: its time, peak memory and the count found
+(the file has three voices, of which espeak-ng's en-us and en-gb are one voice to the encoder)."""
 from __future__ import annotations
 
 import resource
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -36,6 +39,36 @@ def long_clip(minutes: float) -> speechgen.Clip:
             if t >= minutes * 60:
                 break
     return speechgen.Clip("long", np.concatenate(pieces), sentences)
+
+
+def peak_rss_during(work):
+    """(work's result, the highest RSS in MB seen while it ran), sampled every 0.1 s."""
+    peak, done = [rss_mb()], threading.Event()
+
+    def watch():
+        while not done.wait(0.1):
+            peak.append(rss_mb())
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        return work(), max(peak + [rss_mb()])
+    finally:
+        done.set()
+        watcher.join()
+
+
+def speaker_stage(clip: speechgen.Clip, result: dict) -> None:
+    from kb.audio.speakers import label_speakers
+
+    before = rss_mb()
+    began, cpu = time.perf_counter(), time.process_time()
+    labelled, peak = peak_rss_during(lambda: label_speakers(result, clip.audio, None, []))
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
+    said = ", ".join(f"{s['speaker']} {s['seconds']:.0f} s" for s in labelled["speakers"])
+    print(f"speaker stage (--speakers auto): {seconds:.0f} s, RTF {seconds / clip.duration:.3f} (wall), "
+          f"{cpu / clip.duration:.3f} CPU s / audio s; RSS {before:.0f} MB before, peak {peak:.0f} MB; "
+          f"{labelled['speaker_count']['found']} found (eigengap {labelled['speaker_count']['eigengap']}): {said}")
 
 
 class Interrupt(Exception):
@@ -81,3 +114,4 @@ def run_long(minutes: float) -> None:
           f"first word late {row['first_word_late']:.2f} s, last sentence heard: {row['last_sentence_heard']}, "
           f"re-decoded {sum(r['end'] - r['start'] for r in result['retries']):.0f} s, "
           f"unrecovered {sum(g['end'] - g['start'] for g in result['unrecovered']):.0f} s")
+    speaker_stage(clip, result)
