@@ -219,3 +219,21 @@ def write_wav16(path: Path, audio: np.ndarray) -> Path:
         f.setframerate(16000)
         f.writeframes((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
     return path
+
+
+def test_a_long_file_clusters_a_spread_of_its_windows_and_labels_them_all(monkeypatch):
+    from kb.audio import diarize as d
+
+    rng = np.random.default_rng(0)
+    first, second = rng.normal(size=256), rng.normal(size=256)
+    voices = np.concatenate([first + 0.5 * rng.normal(size=(300, 256)), second + 0.5 * rng.normal(size=(200, 256)),
+                             first + 0.5 * rng.normal(size=(100, 256))])
+    voices /= np.linalg.norm(voices, axis=1, keepdims=True)
+    monkeypatch.setattr(d, "windows", lambda audio: (np.arange(len(voices)) * 0.25, voices))
+    monkeypatch.setattr(d, "MAX_CLUSTERED", 120)
+    sizes = []
+    real_affinity = d.affinity
+    monkeypatch.setattr(d, "affinity", lambda e: sizes.append(len(e)) or real_affinity(e))
+    found = d.diarize(np.zeros(1), None)
+    assert sizes == [120] and found.count == 2 and found.estimated
+    assert list(found.labels) == [0] * 300 + [1] * 200 + [0] * 100  # every window, clustered or not, on its voice
