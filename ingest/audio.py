@@ -4,7 +4,8 @@ Reading sources never transcribes by itself: the build passes in a `transcribe(p
 function (kb/audio), which answers from its cache or runs an engine, and returns the transcript in
 whisper-timestamped's JSON shape (`segments[]` of start/end/text with `words[]`). A file that is
 not usable audio makes it raise an IngestError, and the file is skipped with a warning naming it.
-Its timed segments join into turns like any transcript's, keeping their word timestamps. The
+Its timed segments join into turns like any transcript's, keeping their word timestamps and, where
+the transcript labels them, their speakers (so a turn, and a chunk, never crosses a speaker). The
 episode number and title come from the file name ('Episode 312 - Teams Phone.mp3'); a show-notes
 page or feed item of the same number in the same build is merged in by `ingest.merge`.
 
@@ -61,8 +62,9 @@ def transcript_beside(path: str) -> bool:
 
 def audio_document(path: str, result: dict, quiet: bool = False) -> Document:
     """An episode of transcript turns (with word timestamps) from a transcript in whisper-timestamped's shape."""
-    cues = [Cue(seg["text"], seg["start"], seg["end"],
-                words=[Word(w["text"], w["start"], w["end"], w.get("confidence")) for w in seg.get("words") or []])
+    cues = [Cue(seg["text"], seg["start"], seg["end"], speaker=seg.get("speaker"),
+                words=[Word(w["text"], w["start"], w["end"], w.get("confidence"), w.get("speaker"))
+                       for w in seg.get("words") or []])
             for seg in result.get("segments") or []]
     season, episode = name_numbers(path)
     title = title_from_name(path, episode)

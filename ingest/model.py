@@ -29,6 +29,7 @@ class Word:
     start: float | None = None
     end: float | None = None
     confidence: float | None = None
+    speaker: str | None = None  # who says it, where the transcript labels each word (audio with speakers)
 
 
 @dataclass

@@ -27,6 +27,8 @@ from .facts import extract_facts
 from .store import atomic_database, write_facts, write_full_text, write_passages, write_postings, write_start_arrays
 from .analysis import terms
 from .atomic import exclusive, leftovers
+from .audio.names import offers as speaker_offers
+from .audio.options import SpeakerOptions
 from .audio.transcribe import transcriber
 from .tfidf import Counts, build_index, chunk_lengths, count_terms, merge_counts
 from .paths import bundled
@@ -56,13 +58,15 @@ class BuildSummary:
 
 def build_kb(sources: list[str | Path], db_path: str | Path, topics_path: str | Path,
              progress: Progress | None = None, vocabulary_path: str | Path | None = None,
-             strict: bool = False) -> BuildSummary:
+             strict: bool = False, speakers: SpeakerOptions | None = None) -> BuildSummary:
     """Build kb.db from sources; the old kb.db is replaced only when every step succeeded. A source
-    file that cannot be read is skipped with a warning (counted in the summary), unless `strict`."""
+    file that cannot be read is skipped with a warning (counted in the summary), unless `strict`.
+    Audio files get speaker labels as `speakers` asks (None: none)."""
     say = progress or (lambda message: None)
     with exclusive(db_path, waiting=say):  # one build of a kb.db at a time: a second one waits
         remove_leftovers(db_path)
-        return build_locked(sources, db_path, topics_path, vocabulary_path or bundled("vocabulary.yml"), say, strict)
+        return build_locked(sources, db_path, topics_path, vocabulary_path or bundled("vocabulary.yml"), say, strict,
+                            speakers)
 
 
 def load_terms(topics_path: str | Path, vocabulary_path: str | Path) -> tuple[list[Topic], list[Names]]:
@@ -76,13 +80,16 @@ def load_terms(topics_path: str | Path, vocabulary_path: str | Path) -> tuple[li
 
 
 def build_locked(sources: list[str | Path], db_path: str | Path, topics_path: str | Path,
-                 vocabulary_path: str | Path, say: Progress, strict: bool = False) -> BuildSummary:
+                 vocabulary_path: str | Path, say: Progress, strict: bool = False,
+                 speakers: SpeakerOptions | None = None) -> BuildSummary:
     began = time.perf_counter()
     taxonomy, vocabulary = load_terms(topics_path, vocabulary_path)
     skipped: list[IngestError] = []
-    documents = load_sources(sources, on_file=lambda path: say(f"Reading {path}"), transcribe=transcriber(say),
+    documents = load_sources(sources, on_file=lambda path: say(f"Reading {path}"), transcribe=transcriber(say, speakers),
                              strict=strict, on_skip=skipped.append)
     mark_repeated_boilerplate(documents)
+    for offer in speaker_offers(documents):  # names from show notes: offered, never put on a voice
+        say(offer)
     say(f"Chunking {len(documents)} documents")
     chunks = chunk_documents(documents)
     if not chunks:

@@ -25,6 +25,7 @@ from .audio.options import DEFAULT_ENGINE, ENGINES
 from .facets import Filters
 from .export import FORMATS
 from .paths import bundled
+from .cli_audio import audio_speakers, speaker_choice, speakers_summary, transcript_summary
 from .schema import CHUNK_KINDS
 from .progress import FileProgress
 
@@ -77,19 +78,28 @@ def cli():
 @click.option("--strict", is_flag=True,
               help="Stop at the first source that cannot be read, leaving kb.db as it was  "
                    "[default: skip it with a warning and build the rest]")
+@click.option("--speakers", "speaker_count", default="auto", show_default=True, metavar="N|auto|none",
+              callback=lambda ctx, param, value: speaker_choice(value, allow_none=True),
+              help="Speakers in each audio file: a number, 'auto' to estimate it, or 'none' for no speaker labels"
+                   " (auto needs the speakers extra; without it, and without --voices, audio has no labels)")
+@click.option("--voices", type=click.Path(exists=True, file_okay=False),
+              help="A folder of voice samples named after their speakers (Brenton.wav, Susan Smith.mp3): "
+                   "the audio's speakers that match one are named")
 @silent_option
-def build(sources, db, topics_path, strict, silent):
+def build(sources, db, topics_path, strict, speaker_count, voices, silent):
     """Build kb.db from sources (files, folders or URLs; default: the bundled corpus/).
 
-    Example: kb build corpus/ feed.xml --db kb.db
+    Example: kb build corpus/ feed.xml --db kb.db --voices voices/
     """
-    summary = run_build(list(sources) or [str(bundled("corpus"))], db, topics_path, silent, strict)
+    defaulted = click.get_current_context().get_parameter_source("speaker_count") is click.core.ParameterSource.DEFAULT
+    speakers = audio_speakers(speaker_count, voices, optional=defaulted)
+    summary = run_build(list(sources) or [str(bundled("corpus"))], db, topics_path, silent, strict, speakers)
     if not silent:
         click.echo(f"Built {db}: {summary}")
 
 
 def run_build(sources: list[str], db: str, topics_path: str | None, silent: bool,
-              strict: bool = False) -> BuildSummary:
+              strict: bool = False, speakers=None) -> BuildSummary:
     """build_kb with progress and warnings on stderr, and its errors as clean CLI errors."""
     from .build import build_kb  # here: it loads scipy and the parsers, which searching never needs
 
@@ -99,7 +109,8 @@ def run_build(sources: list[str], db: str, topics_path: str | None, silent: bool
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", IngestWarning)
         try:
-            summary = build_kb(sources, db, topics_path or bundled("topics.yml"), progress, strict=strict)
+            summary = build_kb(sources, db, topics_path or bundled("topics.yml"), progress, strict=strict,
+                               speakers=speakers)
         except KBError as exc:
             raise click.ClickException(f"{exc}\n{kept}")
         except OSError as exc:  # the database folder is missing, read-only or full
@@ -267,35 +278,50 @@ def publish(db, out, episodes, base_url):
 @click.option("-l", "--language", default="en", show_default=True, help="Spoken language, or 'auto' to detect it")
 @click.option("-o", "--out", default=".", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the transcripts (AUDIO's name with .json)")
-@click.option("--vocabulary/--no-vocabulary", default=None,
-              help="Prompt with the taxonomy's terms (MFA, PSTN, Intune...)  [default: with faster-whisper only]")
+@click.option("--vocabulary/--no-vocabulary", default=False,
+              help="Prompt with the taxonomy's terms (MFA, PSTN, Intune...): more jargon spelt right, a few "
+                   "more words lost on long files  [default: no prompt]")
+@click.option("--speakers", "speaker_count", metavar="N|auto", callback=lambda ctx, param, value: speaker_choice(value),
+              help="Label every word and segment with its speaker (Speaker 1, Speaker 2... in order of first "
+                   "speech): N speakers, or 'auto' to estimate how many  [default: no speaker labels]")
+@click.option("--voice", "voices", multiple=True, metavar="NAME=SAMPLE",
+              help="Name a speaker from a voice sample of a few seconds to a minute (repeatable); a speaker "
+                   "that matches no sample keeps its number. Implies --speakers auto unless given")
 @click.option("--force", is_flag=True, help="Transcribe again, even when the cache holds a transcript")
 @silent_option
-def transcribe(audio, engine, model, language, out, vocabulary, force, silent):
+def transcribe(audio, engine, model, language, out, vocabulary, speaker_count, voices, force, silent):
     """Transcribe audio with word timestamps, offline and cached, ready for kb build.
 
-    Example: kb transcribe episode-312.mp3 --engine whisper-timestamped --out transcripts/
+    Each transcript is checked against the speech in the file: stretches of speech without words,
+    words where nothing is said, and decoding loops are decoded again; what cannot be recovered is a
+    warning with the seconds. A long file is decoded a minute at a time, and an interrupted run
+    resumes from the last finished minute.
+
+    Example: kb transcribe episode-312.mp3 --speakers 2 --voice Brenton=brenton.wav --out transcripts/
     """
     from .audio.options import TranscribeOptions
     from .audio.transcribe import transcribe_files
     from .audio.vocabulary import default_prompt
 
-    prompt = default_prompt("faster-whisper" if vocabulary else engine) if vocabulary is not False else None
     options = TranscribeOptions(engine=engine, model=model, language=None if language == "auto" else language,
-                                prompt=prompt, use_cache=not force)
+                                prompt=default_prompt() if vocabulary else None, use_cache=not force,
+                                speakers=audio_speakers(speaker_count, voices=voices))
     bar = FileProgress(silent)
     try:
         results = transcribe_files(audio, options, out, on_file=bar.start, progress=bar.update)
     finally:
         bar.close()
-    failed = [r for r in results if r.error]
     for r in results:
         if r.error:
             click.echo(f"Error: {r.error}", err=True)
-        elif not silent:
-            words = sum(len(s["words"]) for s in r.transcript["segments"])
-            click.echo(f"Wrote {r.output}: {words} words, {r.transcript['audio']['duration']:.1f} s "
-                       f"({r.transcript['engine']}, {r.transcript['model']})")
+            continue
+        if r.warning:
+            click.echo(f"Warning: {r.warning}", err=True)
+        if not silent:
+            click.echo(transcript_summary(r.output, r.transcript))
+            if r.transcript.get("speakers"):
+                click.echo(speakers_summary(r.transcript))
+    failed = [r for r in results if r.error]
     if failed:
         raise click.ClickException(f"{len(failed)} of {len(results)} file(s) could not be transcribed; "
                                    "the others were written")

@@ -3,7 +3,7 @@ Bump SCHEMA_VERSION when a table changes, so that a reader refuses a kb.db built
 version with a message to rebuild, instead of failing on a missing column."""
 from __future__ import annotations
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # What a chunk can be (chunks.kind), in the order facets list them.
 CHUNK_KINDS = ("show_notes", "transcript", "section", "bullet", "table", "references", "resources", "boilerplate")
 TABLES = {
@@ -40,7 +40,7 @@ TABLES = {
     "chunk_keywords": dict(columns={"chunk_id": int, "term": str, "weight": float, "rank": int},
                            pk=("chunk_id", "rank"), foreign_keys=[("chunk_id", "chunks", "id")]),
     "words": dict(columns={"id": int, "chunk_id": int, "word": str, "start": float, "end": float,
-                           "confidence": float}, pk="id", foreign_keys=[("chunk_id", "chunks", "id")]),
+                           "confidence": float, "speaker": str}, pk="id", foreign_keys=[("chunk_id", "chunks", "id")]),
     "vocabulary": dict(columns={"id": int, "name": str, "names": str, "history": str, "topic": str}, pk="id"),
     "facts": dict(columns={
         "id": int, "document_id": str, "chunk_id": int, "heading": str, "subject": str, "value": float,

@@ -150,12 +150,13 @@ def chunk_rows(chunks: list[Chunk], term_counts: list[int], names: dict[str, str
 
 
 def word_rows(chunks: list[Chunk]) -> Iterator[tuple]:
-    """(id, chunk_id, word, start, end, confidence) for the timed words of audio transcripts."""
+    """(id, chunk_id, word, start, end, confidence, speaker) for the timed words of transcripts; a
+    word's speaker is its own where the transcript labels words (audio), else its chunk's."""
     n = 0
     for chunk_id, chunk in enumerate(chunks, 1):
         for w in chunk.words or ():
             n += 1
-            yield (n, chunk_id, w.word, w.start, w.end, w.confidence)
+            yield (n, chunk_id, w.word, w.start, w.end, w.confidence, w.speaker or chunk.speaker)
 
 
 def resource_rows(documents: list[Document]) -> Iterator[dict]:

@@ -141,3 +141,21 @@ def test_a_missing_engine_is_a_clean_build_error(episode, tmp_path, monkeypatch)
     assert result.exit_code == 1
     assert "cannot transcribe: faster-whisper is not installed: pip install -e '.[audio]'" in result.output
     assert not db.exists()
+
+
+def test_without_the_speakers_extra_audio_is_built_unlabelled_unless_speakers_are_asked_for(episode, tmp_path, monkeypatch):
+    from kb.audio import voices
+
+    def missing():
+        raise EngineError("speaker labels need the voice encoder that the resemblyzer package ships: "
+                          "pip install -e '.[speakers]'")
+
+    monkeypatch.setattr(voices, "weights_path", missing)
+    db, result = build(tmp_path, episode[0])  # --speakers auto is only the default: no labels, said once
+    assert result.exit_code == 0, result.output
+    assert result.output.count("No speaker labels on audio: the speakers extra is not installed") == 1
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select distinct speaker from chunks where kind = 'transcript'").fetchall() == [(None,)]
+    asked = CliRunner().invoke(cli, ["build", str(episode[0]), "--db", str(tmp_path / "asked.db"), "--speakers", "2"])
+    assert asked.exit_code == 1
+    assert "cannot transcribe: speaker labels need the voice encoder that the resemblyzer package ships" in asked.output

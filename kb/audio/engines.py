@@ -4,25 +4,24 @@
 - whisper-timestamped (openai-whisper) on an openai-whisper checkpoint, made once from a
   CTranslate2 folder where needed (kb/audio/models.py).
 
-Each engine's `run(audio, options, progress)` gives the segments and the language, for
-kb/audio/transcribe.py to tidy and cache.
+Each engine's `decode(audio, language, prompt, condition)` decodes one piece of audio (a chunk of
+the file, or a stretch decoded again by kb/audio/recover.py) and gives its segments, with Whisper's
+own scores (`avg_logprob`, `compression_ratio`) for the plausibility checks, and the language.
+Temperature fallback is on in both, as Whisper's defaults have it.
 """
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-import sys
 import warnings
 from functools import lru_cache
-from typing import Callable, Iterator
 
 import numpy as np
 
 from .models import ModelRef, converted_checkpoint, resolve_model
-from .options import SAMPLE_RATE, EngineError, Progress, TranscribeOptions
+from .options import EngineError, TranscribeOptions
 
-GAP_SECONDS = 2.0  # whisper-timestamped: a longer stretch with no words is checked for skipped speech
+PROMPT_SECONDS = 5.0  # the vocabulary prompt is framed as 0-5 s of earlier speech with timestamps
 
 
 class FasterWhisper:
@@ -35,21 +34,31 @@ class FasterWhisper:
             raise EngineError("faster-whisper is not installed: pip install -e '.[audio]'") from None
         self.model = WhisperModel(ref.path, device="cpu", compute_type="int8", cpu_threads=threads or 0)
 
-    def run(self, audio: np.ndarray, options: TranscribeOptions, progress: Progress) -> tuple[list[dict], str]:
+    def prompt_tokens(self, prompt: str, language: str | None) -> list[int]:
+        """The prompt as token ids between two timestamps, <|0.00|> ... <|5.00|>, so the history the
+        model sees has timestamps as its own output does. As plain text, a vocabulary prompt makes
+        tiny.en answer whole windows without timestamps, and the speech in them is skipped."""
+        from faster_whisper.tokenizer import Tokenizer
+
+        tok = Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual, task="transcribe",
+                        language=language or "en")
+        return [tok.timestamp_begin, *tok.encode(" " + prompt), tok.timestamp_begin + int(PROMPT_SECONDS / 0.02)]
+
+    def decode(self, audio: np.ndarray, options: TranscribeOptions, language: str | None, prompt: str | None,
+               condition: bool = True) -> tuple[list[dict], str]:
         """Segments with words, and the language spoken (as given, or detected)."""
-        duration = audio.size / SAMPLE_RATE
+        initial = None
+        if prompt:
+            initial = prompt if options.prompt_form == "text" else self.prompt_tokens(prompt, language)
         found, info = self.model.transcribe(
-            audio, language=options.language, beam_size=options.beam_size, word_timestamps=True,
-            initial_prompt=options.prompt or None, vad_filter=False, condition_on_previous_text=True)
-        segments = []
-        for seg in found:  # a generator: each segment is decoded when asked for
-            segments.append({
-                "start": seg.start, "end": seg.end, "text": seg.text,
-                "confidence": math.exp(seg.avg_logprob), "no_speech_prob": seg.no_speech_prob,
-                "words": [{"text": w.word, "start": w.start, "end": w.end, "confidence": w.probability}
-                          for w in seg.words or []],
-            })
-            progress(min(seg.end, duration), duration)
+            audio, language=language, beam_size=options.beam_size, word_timestamps=True,
+            initial_prompt=initial, vad_filter=False, condition_on_previous_text=condition)
+        segments = [{
+            "start": seg.start, "end": seg.end, "text": seg.text, "confidence": math.exp(seg.avg_logprob),
+            "avg_logprob": seg.avg_logprob, "compression_ratio": seg.compression_ratio,
+            "words": [{"text": w.word, "start": w.start, "end": w.end, "confidence": w.probability}
+                      for w in seg.words or []],
+        } for seg in found]  # a generator: each segment is decoded when asked for
         return segments, info.language
 
 
@@ -60,7 +69,7 @@ class WhisperTimestamped:
         try:
             import torch
             import whisper
-            import whisper_timestamped  # noqa: F401  (checked here, used in run)
+            import whisper_timestamped  # noqa: F401  (checked here, used in decode)
         except ImportError:
             raise EngineError("whisper-timestamped is not installed: pip install -e '.[audio]'") from None
         with warnings.catch_warnings():
@@ -74,100 +83,25 @@ class WhisperTimestamped:
         # Small models decode token by token: one thread is several times faster than two busy ones.
         self.threads = threads or (1 if self.model.dims.n_audio_state <= 512 else os.cpu_count() or 1)
 
-    def run(self, audio: np.ndarray, options: TranscribeOptions, progress: Progress) -> tuple[list[dict], str]:
+    def decode(self, audio: np.ndarray, options: TranscribeOptions, language: str | None, prompt: str | None,
+               condition: bool = True) -> tuple[list[dict], str]:
         """Segments with words, and the language spoken (as given, or detected)."""
         import torch
+        import whisper_timestamped
 
         before = torch.get_num_threads()
         torch.set_num_threads(self.threads)
         try:
-            with whisper_progress(progress, audio.size / SAMPLE_RATE):
-                result = self.decode(audio, options, options.prompt, verbose=False)  # False: with progress
-            decode_piece = lambda piece, prompt: self.decode(piece, options, prompt).get("segments", [])  # noqa: E731
-            language = result.get("language") or (None if self.model.is_multilingual else "en")
-            return fill_gaps(result.get("segments", []), audio, decode_piece, options.prompt), language
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = whisper_timestamped.transcribe(
+                    self.model, audio, language=language, initial_prompt=prompt or None,
+                    beam_size=options.beam_size, best_of=options.beam_size, fp16=False, vad=False,
+                    condition_on_previous_text=condition, temperature=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), verbose=None)
         finally:
             torch.set_num_threads(before)
-
-    def decode(self, audio: np.ndarray, options: TranscribeOptions, prompt: str | None,
-               verbose: bool | None = None) -> dict:
-        import whisper_timestamped
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = whisper_timestamped.transcribe(
-                self.model, audio, language=options.language, initial_prompt=prompt or None,
-                beam_size=options.beam_size, best_of=options.beam_size, fp16=False, vad=False,
-                temperature=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), verbose=verbose)
-        return result
-
-
-def fill_gaps(segments: list[dict], audio: np.ndarray, decode: Callable[[np.ndarray, str | None], list[dict]],
-              prompt: str | None) -> list[dict]:
-    """Transcribe again the stretches of sound that openai-whisper skipped.
-
-    When a 30 s window's text comes with no timestamp inside it (tiny.en does this after a glossary
-    prompt), openai-whisper moves on to the next window, and the speech after the window's last word
-    is lost. Each gap longer than GAP_SECONDS that holds sound is decoded on its own, once."""
-    filled, previous_end = [], 0.0
-    duration = audio.size / SAMPLE_RATE
-    for seg in [*segments, None]:
-        gap_end = float(seg["start"]) if seg is not None else duration
-        if gap_end - previous_end > GAP_SECONDS and has_sound(audio, previous_end, gap_end):
-            context = " ".join(s["text"].strip() for s in filled[-2:])
-            piece = audio[int(previous_end * SAMPLE_RATE):int(gap_end * SAMPLE_RATE)]
-            filled += shifted(decode(piece, " ".join(p for p in (prompt, context) if p)), previous_end, gap_end)
-        if seg is not None:
-            filled.append(seg)
-            previous_end = max(previous_end, float(seg["end"]))
-    return filled
-
-
-def has_sound(audio: np.ndarray, start: float, end: float) -> bool:
-    """Whether some half second between `start` and `end` is louder than -40 dBFS (speech, not hiss)."""
-    piece = audio[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)]
-    frames = piece[: piece.size // 8000 * 8000].reshape(-1, 8000)
-    return bool(frames.size) and float(np.sqrt((frames ** 2).mean(axis=1)).max()) > 0.01
-
-
-def shifted(segments: list[dict], offset: float, limit: float) -> list[dict]:
-    """Segments of a piece of the audio, on the whole audio's clock."""
-    out = []
-    for seg in segments:
-        words = [{**w, "start": min(w["start"] + offset, limit), "end": min(w["end"] + offset, limit)}
-                 for w in seg.get("words") or []]
-        out.append({**seg, "start": min(seg["start"] + offset, limit), "end": min(seg["end"] + offset, limit),
-                    "words": words})
-    return out
-
-
-@contextlib.contextmanager
-def whisper_progress(progress: Progress, duration: float) -> Iterator[None]:
-    """openai-whisper reports progress only to a tqdm bar; this routes it to `progress` instead."""
-    import whisper  # noqa: F401  (loads the module below; `whisper.transcribe` names its function)
-
-    module = sys.modules["whisper.transcribe"]
-
-    class Bar:
-        def __init__(self, total: int = 0, **_):
-            self.total, self.done = total, 0
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def update(self, frames: int) -> None:
-            self.done += frames
-            progress(min(duration, duration * self.done / max(self.total, 1)), duration)
-
-    original = module.tqdm
-    module.tqdm = type("tqdm_shim", (), {"tqdm": Bar})
-    try:
-        yield
-    finally:
-        module.tqdm = original
+        segments = [{**seg, "words": seg.get("words") or []} for seg in result.get("segments", [])]
+        return segments, result.get("language") or (None if self.model.is_multilingual else "en")
 
 
 ENGINE_CLASSES = {"faster-whisper": FasterWhisper, "whisper-timestamped": WhisperTimestamped}

@@ -27,12 +27,27 @@ class AudioError(IngestError):
         super().__init__(message, str(path))
 
 
+@dataclass(frozen=True)
+class SpeakerOptions:
+    """Who said it: label speakers, `count` of them (None: estimated), named from voice samples."""
+
+    count: int | None = None
+    voices: tuple[tuple[str, str], ...] = ()  # (name, sample file) pairs
+    optional: bool = False  # True (kb build's default): without the speakers extra, no labels instead of an error
+
+
 @dataclass
 class TranscribeOptions:
     engine: str = DEFAULT_ENGINE
     model: str | None = None  # a name or a path; None: the bundled tiny.en
     language: str | None = "en"  # None: detected
-    prompt: str | None = None  # initial prompt: the domain vocabulary (see kb/audio/vocabulary.py)
+    prompt: str | None = None  # the domain vocabulary as a prompt (kb/audio/vocabulary.py); None: no prompt
+    # faster-whisper: "timestamped" frames the prompt as earlier speech with timestamps (safe);
+    # "text" passes it as plain text, as openai-whisper does (loses speech on tiny.en: kept to compare)
+    prompt_form: str = "timestamped"
+    recover: bool = True  # check the decode against the speech and decode again where it looks wrong
+    chunk_seconds: float = 60.0  # decode in chunks of about this long, each cached when done
+    speakers: SpeakerOptions | None = None  # None: no speaker labels
     cache_dir: Path | None = None  # None: `cache_root()`
     use_cache: bool = True  # False: transcribe again and replace the cached transcript
     threads: int = 0  # 0: chosen per engine and model size

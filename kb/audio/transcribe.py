@@ -3,27 +3,36 @@
 Either engine (kb/audio/engines.py) gives whisper-timestamped's JSON shape (`text`, `language`,
 `segments[]` of id/start/end/text/confidence with `words[]` of text/start/end/confidence), so
 either one's transcript reads the same downstream (ingest/json_transcript.py reads it too).
-Transcripts are cached by the audio's SHA-256 with the engine, model and language, so a file is
-never transcribed twice (`kb build` looks in the cache first).
+Transcripts are cached by the audio's SHA-256 with the engine, model, language and options, so a
+file is never transcribed twice (`kb build` looks in the cache first); a long file's finished
+chunks are cached as they are done (kb/audio/chunks.py), so an interrupted run resumes. Each
+transcript records its plausibility figures (`checks`), what was decoded again and why
+(`retries`), and any speech still without words (`unrecovered`, also a warning naming the file).
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from ingest.errors import IngestWarning
+
 from ..atomic import write_json
+from .chunks import remove_chunks
 from .decode import decode_audio, is_silent
 from .engines import load_engine
 from .models import resolve_model
-from .options import DEFAULT_ENGINE, SAMPLE_RATE, AudioError, EngineError, Progress, TranscribeOptions, cache_root
+from .options import (DEFAULT_ENGINE, SAMPLE_RATE, AudioError, EngineError, Progress, SpeakerOptions,
+                      TranscribeOptions, cache_root)
+from .passes import Decoded, decode_file
 from .vocabulary import default_options
 
-CACHE_FORMAT = 1  # bump when the transcript shape changes, so old cache entries are not read
+CACHE_FORMAT = 2  # bump when the transcript shape changes, so old cache entries are not read
+SPEAKER_FORMAT = 2  # bump when speaker labelling changes, so labels made the old way are not read
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -34,61 +43,31 @@ def file_sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def tidy(segments: Iterable[dict], duration: float) -> list[dict]:
-    """Segments and words in the output shape: plain floats, times inside the audio, never going
-    back, each word's end after its start; empty words dropped."""
-    out, last = [], 0.0
-    for seg in segments:
-        words = []
-        for w in seg.get("words") or []:
-            text = " ".join(str(w.get("text", "")).split())
-            if not text:
-                continue
-            start = min(max(float(w["start"]), last), duration)
-            end = min(max(float(w["end"]), start), duration)
-            confidence = round(float(w.get("confidence") or 0.0), 3)
-            if words and text[0] in "-'" and start <= words[-1]["end"]:  # "multi" "-factor": one word
-                words[-1].update(text=words[-1]["text"] + text, end=round(end, 2),
-                                 confidence=min(confidence, words[-1]["confidence"]))
-                continue
-            last = start
-            words.append({"text": text, "start": round(start, 2), "end": round(end, 2), "confidence": confidence})
-        text = " ".join(w["text"] for w in words) if words else " ".join(str(seg.get("text", "")).split())
-        if not text:
-            continue
-        start = words[0]["start"] if words else min(float(seg["start"]), duration)
-        end = max(words[-1]["end"] if words else float(seg["end"]), start)
-        if out and is_echo(text, start, out[-1]):
-            continue
-        out.append({"id": len(out), "start": round(start, 2), "end": round(min(end, duration), 2), "text": text,
-                    "confidence": round(float(seg.get("confidence") or 0.0), 3), "words": words})
-    return out
-
-
-def is_echo(text: str, start: float, previous: dict) -> bool:
-    """A short segment that repeats the end of the one before it, right after it: Whisper's echo
-    at the end of a window ("... see you next week." "next week.")."""
-    def norm(t: str) -> list[str]:
-        return re.findall(r"[a-z0-9']+", t.lower())
-
-    said, before = norm(text), norm(previous["text"])
-    return 0 < len(said) <= 3 and before[-len(said):] == said and start - previous["end"] < 1.0
-
-
-def transcript(segments: list[dict], path: Path, sha256: str, duration: float, engine, options,
-               language: str | None) -> dict:
+def transcript(decoded: Decoded, path: Path, sha256: str, duration: float, engine, options) -> dict:
     return {
-        "text": " ".join(s["text"] for s in segments), "language": language,
-        "segments": segments,
+        "text": " ".join(s["text"] for s in decoded.segments), "language": decoded.language or options.language,
+        "segments": decoded.segments,
         "audio": {"file": path.name, "sha256": sha256, "duration": round(duration, 2)},
         "engine": engine.name, "model": engine.ref.label, "prompt": options.prompt or None,
+        "prompt_form": options.prompt_form if options.prompt else None,
+        "checks": decoded.checks, "retries": decoded.retries, "unrecovered": decoded.unrecovered,
         "format": CACHE_FORMAT,
     }
 
 
-def cache_path(cache_dir: Path, sha256: str, engine: str, identity: str, language: str | None) -> Path:
-    key = hashlib.sha256(f"{engine}\n{identity}\n{language}".encode()).hexdigest()[:16]
+def options_key(options: TranscribeOptions, identity: str) -> str:
+    """What makes two transcripts of one file differ: engine, model, language and the decoding options."""
+    said = [options.engine, identity, options.language, options.prompt, options.prompt_form if options.prompt else None,
+            options.recover, options.chunk_seconds, options.beam_size]
+    return hashlib.sha256("\n".join(map(str, said)).encode()).hexdigest()[:16]
+
+
+def cache_path(cache_dir: Path, sha256: str, engine: str, key: str) -> Path:
     return cache_dir / "transcripts" / sha256[:2] / f"{sha256}-{engine}-{key}.json"
+
+
+def chunk_folder(cache_dir: Path, sha256: str, key: str) -> Path:
+    return cache_dir / "chunks" / sha256[:2] / f"{sha256}-{key}"
 
 
 def read_cached(path: Path) -> dict | None:
@@ -119,32 +98,84 @@ def transcribe_file(path: str | os.PathLike, options: TranscribeOptions | None =
         raise AudioError("no such file", path)
     sha256 = file_sha256(path)
     ref = resolve_model(options.engine, options.model)
-    cached = cache_path(options.cache_dir or cache_root(), sha256, options.engine, ref.identity, options.language)
+    key = options_key(options, ref.identity)
+    root = options.cache_dir or cache_root()
+    cached = cache_path(root, sha256, options.engine, key)
     if options.use_cache and (hit := read_cached(cached)) is not None:
-        return hit
+        return with_speakers(path, hit, options.speakers, root)
     audio = decode_audio(path)
     engine = load_engine(options.engine, options.model, options.threads)
     duration = audio.size / SAMPLE_RATE
-    segments, language = [], options.language
+    chunks = chunk_folder(root, sha256, key) if options.use_cache else None
+    decoded = Decoded([], options.language)
     if not is_silent(audio):
-        found, language = engine.run(audio, options, progress or (lambda done, total: None))
-        segments = tidy(found, duration)
-    result = transcript(segments, path, sha256, duration, engine, options, language or options.language)
+        decoded = decode_file(audio, engine, options, chunks, progress or (lambda done, total: None))
+    result = transcript(decoded, path, sha256, duration, engine, options)
     write_json(cached, result)
-    return result
+    remove_chunks(chunks)
+    return with_speakers(path, result, options.speakers, root, options.use_cache, audio)
 
 
-def transcriber(report: Callable[[str], None] | None = None) -> Callable[[str], dict]:
+def with_speakers(path: str | os.PathLike, result: dict, speakers: SpeakerOptions | None, root: Path,
+                  use_cache: bool = True, audio=None) -> dict:
+    """The transcript with its speakers labelled (kb/audio/speakers.py), cached by the transcript,
+    the count asked for and the voice samples' contents; as it is where no speakers are asked for."""
+    if speakers is None or not result["segments"]:
+        return result
+    from .speakers import label_speakers, load_sample
+
+    said = [SPEAKER_FORMAT, result["audio"]["sha256"], result["engine"], result["model"], result.get("prompt"), speakers.count,
+            *[f"{name}={file_sha256(sample)}" for name, sample in speakers.voices]]
+    key = hashlib.sha256("\n".join(map(str, said)).encode()).hexdigest()[:16]
+    sha256 = result["audio"]["sha256"]
+    cached = root / "speakers" / sha256[:2] / f"{sha256}-{key}.json"
+    if use_cache and (hit := read_cached(cached)) is not None:
+        return hit
+    samples = [load_sample(name, sample) for name, sample in speakers.voices]
+    labelled = label_speakers(result, audio if audio is not None else decode_audio(path), speakers.count, samples)
+    write_json(cached, labelled)
+    return labelled
+
+
+def gap_warning(path: str | os.PathLike, result: dict) -> str | None:
+    """The warning for speech that has no words even after decoding it again, naming the file and the seconds."""
+    lost = result.get("unrecovered") or []
+    if not lost:
+        return None
+    spans = ", ".join(f"{g['start']:.1f}-{g['end']:.1f} s" for g in lost[:5]) + (", ..." if len(lost) > 5 else "")
+    seconds = sum(g["end"] - g["start"] for g in lost)
+    return (f"{path}: {seconds:.1f} s of speech have no words, even after decoding again ({spans}); "
+            "listen there, or try another --engine or --model")
+
+
+def transcriber(report: Callable[[str], None] | None = None,
+                speakers: SpeakerOptions | None = None) -> Callable[[str], dict]:
     """How `kb build` reads an audio file: a cached transcript by any engine, else one made now with
-    the default options, its progress reported through `report` a tenth of the file at a time.
-    A file that is not usable audio raises AudioError (an IngestError: the build skips the file)."""
+    the default options, its progress reported through `report` a tenth of the file at a time;
+    then its speakers labelled as `speakers` asks (optional ones only where the speakers extra is
+    installed, said once). A file that is not usable audio raises AudioError (an IngestError: the
+    build skips the file)."""
+    unlabelled: list[bool] = []
+
     def transcribe(path: str) -> dict:
+        nonlocal speakers
+        if speakers is not None and speakers.optional and not unlabelled:
+            from .voices import available
+
+            unlabelled.append(not available())
+            if unlabelled[0]:
+                speakers = None
+                if report is not None:
+                    report("No speaker labels on audio: the speakers extra is not installed (pip install -e '.[speakers]')")
         try:
             found = cached_any(path)
             if found is None:
                 found = transcribe_file(path, default_options(), tenths(Path(path).name, report))
                 if report is not None:
                     report(f"Transcribed {Path(path).name}")
+            found = with_speakers(path, found, speakers, cache_root())
+            if (warning := gap_warning(path, found)) is not None:
+                warnings.warn(IngestWarning(warning))
             return found
         except OSError as exc:
             raise AudioError(f"cannot read the file: {exc.strerror or exc}", path) from None
@@ -173,6 +204,7 @@ class FileResult:
     output: Path | None = None
     transcript: dict | None = None
     error: str | None = None
+    warning: str | None = None  # speech left without words
 
 
 def transcribe_files(paths: Iterable[str | os.PathLike], options: TranscribeOptions, out_dir: str | os.PathLike,
@@ -197,5 +229,5 @@ def transcribe_files(paths: Iterable[str | os.PathLike], options: TranscribeOpti
         used.add(name)
         output = Path(out_dir) / f"{name}.json"
         write_json(output, found)
-        results.append(FileResult(path, output, found))
+        results.append(FileResult(path, output, found, warning=gap_warning(path, found)))
     return results

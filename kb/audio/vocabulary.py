@@ -1,4 +1,4 @@
-"""The taxonomy's jargon as an initial prompt, so that Whisper spells it as the show does."""
+"""The taxonomy's jargon as a prompt (`--vocabulary`), so that Whisper spells it as the show does."""
 from __future__ import annotations
 
 import os
@@ -35,12 +35,11 @@ def vocabulary_prompt(topics) -> str:
     return prompt.rstrip(",") + "."
 
 
-def default_prompt(engine: str, topics_path: str | os.PathLike | None = None) -> str | None:
-    """The vocabulary prompt from the taxonomy (topics.yml here, else the bundled one) for
-    faster-whisper. whisper-timestamped gets none: on tiny.en it cost more words than it fixed
-    (bench/transcribe.py: WER 11.0% without, 13.8% with; faster-whisper 13.8% -> 8.3%)."""
-    if engine != "faster-whisper":
-        return None
+def default_prompt(topics_path: str | os.PathLike | None = None) -> str | None:
+    """The vocabulary prompt from the taxonomy (topics.yml here, else the bundled one), for
+    `--vocabulary`. It is not the default: as a text prompt it made tiny.en skip whole windows of
+    speech (62-69% WER on some voices), and even in its safe form (framed with timestamps, per
+    chunk) it lost more words on a long file than no prompt did, while spelling more jargon right."""
     if topics_path is None:
         topics_path = bundled("topics.yml")
     try:
@@ -51,5 +50,5 @@ def default_prompt(engine: str, topics_path: str | os.PathLike | None = None) ->
 
 def default_options(engine: str = DEFAULT_ENGINE) -> TranscribeOptions:
     """What `kb build` transcribes with, and `kb transcribe` without options: the same, so that
-    each finds the other's transcripts in the cache."""
-    return TranscribeOptions(engine=engine, prompt=default_prompt(engine))
+    each finds the other's transcripts in the cache. No prompt (see `default_prompt`)."""
+    return TranscribeOptions(engine=engine)
