@@ -34,6 +34,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from anchors import timings  # noqa: E402
 from load import run_wrk, wrk_script  # noqa: E402
 from synthetic_corpus import write_corpus  # noqa: E402
 
@@ -72,25 +73,6 @@ def sample_queries(kb_db: Path, n: int, seed: int = 11) -> list[str]:
             start = rng.randrange(len(words) - k)
             queries.append(" ".join(words[start:start + k]))
     return queries
-
-
-def latencies(run, queries: list[str]) -> tuple[float, float]:
-    times = []
-    for q in queries:
-        began = time.perf_counter()
-        run(q)
-        times.append((time.perf_counter() - began) * 1000)
-    times.sort()
-    return statistics.median(times), times[int(len(times) * 0.95) - 1]
-
-
-def fts5_query(conn: sqlite3.Connection):
-    def run(q: str):
-        words = re.findall(r"\w+", q)
-        match = " OR ".join(f'"{w}"' for w in words)
-        return conn.execute("select rowid from chunks_fts where chunks_fts match ? order by rank limit 10",
-                            (match,)).fetchall()
-    return run
 
 
 def timed_child(target, *args) -> tuple[float, float]:
@@ -142,8 +124,8 @@ def page_work(kb_db: Path, queries: list[str]) -> tuple[float, float]:
     import kb
 
     searcher = kb.open(kb_db)
-    latencies(lambda q: searcher.search_with_facets(Query(q, 20)), queries)
-    return latencies(lambda q: searcher.search_with_facets(Query(q, 20)), queries)
+    timings(lambda q: searcher.search_with_facets(Query(q, 20)), queries)
+    return timings(lambda q: searcher.search_with_facets(Query(q, 20)), queries)
 
 
 def first_search_after_start(kb_db: Path, query: str) -> float:

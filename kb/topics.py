@@ -103,23 +103,29 @@ REGEX_AFTER_WORDS = 2000
 
 def load_taxonomy(path: str | Path) -> list[Topic]:
     """Read and check topics.yml; errors name the file and the topic."""
-    import yaml  # here: reading a built kb.db never needs it
-
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TaxonomyError(f"{path}: taxonomy file not found") from None
-    except UnicodeDecodeError:
-        raise TaxonomyError(f"{path}: not valid UTF-8 text; save the file as UTF-8") from None
-    except OSError as exc:
-        raise TaxonomyError(f"{path}: cannot read the taxonomy: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise TaxonomyError(f"{path}: not valid YAML: {exc}") from None
-    entries = data.get("topics") if isinstance(data, dict) else None
+    entries = read_entries(path, "topics", TaxonomyError, "taxonomy")
     if not isinstance(entries, list) or not entries:
         raise TaxonomyError(f"{path}: expected a 'topics:' list of topics")
     return topics_from_entries(entries, str(path))
+
+
+def read_entries(path: Path, key: str, error: type[KBError], what: str):
+    """The value under `key` of a YAML file's top mapping (None when it has no such key); an
+    unreadable file or bad YAML is `error`, naming the file."""
+    import yaml  # here: reading a built kb.db never needs it
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error(f"{path}: {what} file not found") from None
+    except UnicodeDecodeError:
+        raise error(f"{path}: not valid UTF-8 text; save the file as UTF-8") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read the {what}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise error(f"{path}: not valid YAML: {exc}") from None
+    return data.get(key) if isinstance(data, dict) else None
 
 
 def topics_from_entries(entries: list, path: str = "topics") -> list[Topic]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from ingest.errors import KBError
 
 from .analysis import terms
-from .topics import Topic, TopicMatcher, compile_topic, naming_phrases, resolve_topic, string_list
+from .topics import Topic, TopicMatcher, compile_topic, naming_phrases, read_entries, resolve_topic, string_list
 
 
 class VocabularyError(KBError, ValueError):
@@ -28,15 +28,8 @@ class Names:
 
 def load_vocabulary(path: str | Path) -> list[Names]:
     """Read and check vocabulary.yml; errors name the file and the entry."""
-    import yaml  # here: reading a built kb.db never needs it
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise VocabularyError(f"{path}: vocabulary file not found") from None
-    except (UnicodeDecodeError, OSError, yaml.YAMLError) as exc:
-        raise VocabularyError(f"{path}: cannot read the vocabulary: {exc}") from None
-    entries = data.get("names") if isinstance(data, dict) else None
+    entries = read_entries(path, "names", VocabularyError, "vocabulary")
     if not isinstance(entries, list):
         raise VocabularyError(f"{path}: expected a 'names:' list of entries")
     return vocabulary_from_entries(entries, str(path))
