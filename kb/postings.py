@@ -62,18 +62,19 @@ class PackedPostings:
         starts = indptr[:-1]
         self.bounds = indptr.tolist()
         filled = starts < indptr[1:]
-        gaps = np.diff(ids, prepend=0).astype(np.int64)
+        gaps = np.diff(ids, prepend=0)  # int32: chunk ids stay below 2**31
         gaps[starts[filled]] = ids[starts[filled]]  # each term's first gap is from 0
         self.narrow_ids = np.zeros(len(starts), bool)
         self.narrow_counts = np.zeros(len(starts), bool)
         if len(ids):
             self.narrow_ids[filled] = np.maximum.reduceat(gaps, starts[filled]) < 2**16
             self.narrow_counts[filled] = np.maximum.reduceat(counts, starts[filled]) < 2**8
-        self.ids, self.gaps = pack(ids, ID_DTYPE), pack(np.minimum(gaps, 2**16 - 1), GAP_DTYPE)
-        self.counts, self.small_counts = pack(counts, COUNT_DTYPE), pack(np.minimum(counts, 255), SMALL_COUNT_DTYPE)
+        self.ids, self.counts = ids, counts  # the wide forms are packed term by term: few need them
+        self.gaps = pack(np.minimum(gaps, 2**16 - 1), GAP_DTYPE)
+        self.small_counts = pack(np.minimum(counts, 255), SMALL_COUNT_DTYPE)
 
     def blobs(self, n: int) -> tuple[bytes, bytes]:
         lo, hi = self.bounds[n], self.bounds[n + 1]
-        ids = self.gaps[2 * lo:2 * hi] if self.narrow_ids[n] else self.ids[4 * lo:4 * hi]
-        counts = self.small_counts[lo:hi] if self.narrow_counts[n] else self.counts[2 * lo:2 * hi]
+        ids = self.gaps[2 * lo:2 * hi] if self.narrow_ids[n] else pack(self.ids[lo:hi], ID_DTYPE)
+        counts = self.small_counts[lo:hi] if self.narrow_counts[n] else pack(self.counts[lo:hi], COUNT_DTYPE)
         return ids, counts

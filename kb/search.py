@@ -75,8 +75,9 @@ class Searcher:
     def coverage(self, analysis: Analysis) -> int:
         """How many of what the query asks (its concepts) the best-covered match holds: what a
         spelling correction must raise to be kept."""
-        held = self.concepts_held(analysis)
-        matched = ranking.matches(self.score(analysis), held > 0)
+        scores = self.score(analysis)
+        held = self.concepts_held(analysis, scores)
+        matched = ranking.matches(scores, held > 0)
         return int(held[matched].max()) if matched.any() else 0
 
     def scores(self, text: str, deadline: Deadline | None = None) -> np.ndarray:
@@ -88,7 +89,7 @@ class Searcher:
         deadline = deadline or Deadline(None)
         if not analysis.terms:  # only stop words ("the", "they have"): rank by the words anyway
             words = tuple(re.findall(r"[^\W_]+", analysis.text))
-            return self.stop_word_scores(words).copy() if words else np.zeros(self.size)
+            return self.reader.full_text_scores(words, self.size) * self.weights if words else np.zeros(self.size)
         found = self.reader.found(analysis.boosts)
         deadline.check()
         scores = ranking.fused(ranking.cosine(self.size, found, analysis.terms, analysis.boosts),
@@ -98,17 +99,11 @@ class Searcher:
         ranking.boost_coverage(scores, [found[t] for t in asked if t in found])
         return scores
 
-    @lru_cache(maxsize=64)  # scored twice per query: for the ranking and for the matches
-    def stop_word_scores(self, words: tuple[str, ...]) -> np.ndarray:
-        scores = self.reader.full_text_scores(words, self.size) * self.weights
-        scores.flags.writeable = False
-        return scores
-
-    def concepts_held(self, analysis: Analysis) -> np.ndarray:
+    def concepts_held(self, analysis: Analysis, scores: np.ndarray) -> np.ndarray:
         """For each chunk, how many of the query's concepts it holds whole (a query of stop words
-        only: whether the full-text index found all its words there)."""
+        only: whether the full-text index found all its words there, which its scores say)."""
         if not analysis.terms:
-            return (self.score(analysis) > 0).astype(np.int32)
+            return (scores > 0).astype(np.int32)
         found = self.reader.read_postings(t for concept in analysis.concepts for t in concept)
         held = np.zeros(self.size, dtype=np.int32)
         for concept in analysis.concepts:
@@ -116,7 +111,7 @@ class Searcher:
         return held
 
     def matches(self, analysis: Analysis, scores: np.ndarray) -> np.ndarray:
-        return ranking.matches(scores, self.concepts_held(analysis) > 0)
+        return ranking.matches(scores, self.concepts_held(analysis, scores) > 0)
 
     def ranked(self, query: Query) -> Ranked:
         """The query's scores over the chunks that pass its filters and quoted phrases, and its

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from collections import OrderedDict
+from threading import Lock
+from weakref import WeakKeyDictionary
 from urllib.parse import urlencode
 
 from datasette.utils.asgi import BadRequest, Forbidden, NotFound
@@ -23,6 +25,8 @@ FEEDS_PATH = "/-/feeds"  # JSON Feeds of passages (feeds.py)
 PAGE_SIZE = 20
 RELATED_SIZE = 10
 PAGES_KEPT = 512
+KEPT_PAGES: WeakKeyDictionary = WeakKeyDictionary()  # searcher -> its latest pages, oldest first
+PAGES_LOCK = Lock()
 FACET_TITLES = {"topic": "topic", "kind": "kind", "document": "episode or write-up", "speaker": "speaker",
                 "year": "year", "chapter": "chapter", "show": "show", "season": "season"}
 
@@ -113,13 +117,27 @@ async def kb_database(datasette):
     raise NotFound("No knowledge base here: serve a kb.db built by 'kb build'")
 
 
-@lru_cache(maxsize=PAGES_KEPT)
 def search_data(kb: Searcher, state: PageState, time_limit_ms: int) -> dict:
     """One page of ranked results and the facets of all of them (nothing for an empty query).
 
-    Kept for the PAGES_KEPT latest pages asked: a page depends only on the searcher (one per
-    kb.db file version, so a rebuilt kb.db is searched afresh) and the page's state, and a
-    popular query is then answered without searching again. Callers never change the dict."""
+    Kept for the PAGES_KEPT latest pages asked of each searcher (one per kb.db file version, so a
+    rebuilt kb.db is searched afresh, and its pages go with the old searcher): a popular query is
+    then answered without searching again. Callers never change the dict."""
+    key = (state, time_limit_ms)
+    with PAGES_LOCK:  # Datasette's SQL threads share the pages
+        pages = KEPT_PAGES.setdefault(kb, OrderedDict())
+        if key in pages:
+            pages.move_to_end(key)
+            return pages[key]
+    data = page_data(kb, state, time_limit_ms)
+    with PAGES_LOCK:
+        pages[key] = data
+        if len(pages) > PAGES_KEPT:
+            pages.popitem(last=False)
+    return data
+
+
+def page_data(kb: Searcher, state: PageState, time_limit_ms: int) -> dict:
     if not state.q:
         return {"query": "", "total": 0, "offset": 0, "limit": PAGE_SIZE,
                 "filters": [{"facet": f, "value": v} for f, v in state.search_filters().items()],
