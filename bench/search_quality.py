@@ -22,8 +22,9 @@ from kb.search import knowledge_base
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETS = [ROOT.parent / "shared" / "eval" / "queries-dev.json", ROOT / "bench" / "queries-own.json",
-                ROOT / "bench" / "queries-check.json", ROOT / "bench" / "queries-heldout.json"]
-DEFAULT_JARGON = [ROOT / "bench" / "jargon-heldout.json"]
+                ROOT / "bench" / "queries-check.json", ROOT / "bench" / "queries-heldout.json",
+                ROOT / "bench" / "queries-fresh.json"]
+DEFAULT_JARGON = [ROOT / "bench" / "jargon-heldout.json", ROOT / "bench" / "jargon-fresh.json"]
 FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 
 

@@ -42,4 +42,12 @@ class Interpreter:
         names = [p for topic in named for p in naming_phrases(ranked_text, topic)]
         names += self.equivalents.written_in(ranked_text)
         return Analysis(typed, ranked_text, text if text != typed else None, speaker, named, terms, boosts,
-                        equivalents, list(dict.fromkeys(names)))
+                        equivalents, longest_names(names))
+
+
+def longest_names(names: list[str]) -> list[str]:
+    """The names, without those inside a longer one ("Azure" of "Azure Lighthouse"): a passage
+    on Azure is not one on Azure Lighthouse."""
+    words = {name: f" {' '.join(name.lower().split())} " for name in dict.fromkeys(names)}
+    return [name for name, spaced in words.items()
+            if not any(spaced in other and spaced != other for other in words.values())]

@@ -68,6 +68,13 @@ class Analysis:
         words = [(t,) for t in dict.fromkeys(terms(self.text)) if " " not in t and t not in in_names]
         return list(dict.fromkeys(c for c in named + self.equivalents + words if c))
 
+    @property
+    def concept_groups(self) -> list[list[tuple[str, ...]]]:
+        """The concepts grouped by what they stand for: the names the query uses with their other
+        names (any one of them), then each other word asked on its own."""
+        named = [c for c in [phrase_of(name) for name in self.names] + self.equivalents if c]
+        return ([list(dict.fromkeys(named))] if named else []) + [[c] for c in self.concepts if c not in named]
+
 
 def check_query(text: str) -> None:
     """SearchError when a query asks more than any search should do."""

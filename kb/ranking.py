@@ -148,6 +148,14 @@ def holding_all(size: int, postings: list[Postings | None]) -> np.ndarray:
     return mask
 
 
+def holding_any_of(size: int, concepts: list[list[Postings | None]]) -> np.ndarray:
+    """Chunks that hold every term of at least one of these concepts (each its terms' postings)."""
+    has = np.zeros(size, dtype=bool)
+    for concept in concepts:
+        has |= holding_all(size, concept)
+    return has
+
+
 def holding_any(size: int, postings: list[Postings]) -> np.ndarray:
     """Chunks that hold at least one of these terms."""
     has = np.zeros(size, dtype=bool)

@@ -4,8 +4,9 @@ kb/reader.py reads, filtered by facets, cut to its matches, paged, and shown as 
 snippets (kb/snippets.py). `knowledge_base(path)` gives the Searcher of a kb.db file version.
 
 A chunk is a match when it holds one of the words the user typed (not only an alias the query was
-expanded with) and scores at least MATCH_SHARE of the best score: what is left scores, but is
-noise for the query; it is counted as "weaker" and listed only when asked for."""
+expanded with) and scores at least MATCH_SHARE of the best score (a query of two concepts, such
+as "capability score", must have both, or the name it uses); what is left scores, but is noise for the
+query: it is counted as "weaker" and listed only when asked for."""
 from __future__ import annotations
 
 import re
@@ -18,6 +19,7 @@ import numpy as np
 from . import ranking
 from .facets import Filters
 from .interpret import Interpreter
+from .matching import Matching
 from .query import Analysis, Deadline, Memo, Query, asked_terms, check_query, phrase_terms, query_stems
 from .reader import Reader, SearchError
 from .snippets import result, spoken_at
@@ -50,6 +52,7 @@ class Searcher:
         self.size = self.reader.n_chunks + 1  # score arrays are indexed by chunk id; id 0 is unused
         self.weights = ranking.kind_weights(self.facets.codes["kind"], self.facets.values["kind"])
         self.interpreter = Interpreter(self.reader)
+        self.matching = Matching(self.reader, self.size)
         self.analyses = Memo(lambda typed: self.interpreter.analysis(typed, self.coverage))
 
     def corrected(self, text: str) -> str:
@@ -76,7 +79,7 @@ class Searcher:
         """How many of what the query asks (its concepts) the best-covered match holds: what a
         spelling correction must raise to be kept."""
         scores = self.score(analysis)
-        held = self.concepts_held(analysis, scores)
+        held = self.matching.concepts_held(analysis, scores)
         matched = ranking.matches(scores, held > 0)
         return int(held[matched].max()) if matched.any() else 0
 
@@ -99,20 +102,6 @@ class Searcher:
         ranking.boost_coverage(scores, [found[t] for t in asked if t in found])
         return scores
 
-    def concepts_held(self, analysis: Analysis, scores: np.ndarray) -> np.ndarray:
-        """For each chunk, how many of the query's concepts it holds whole (a query of stop words
-        only: whether the full-text index found all its words there, which its scores say)."""
-        if not analysis.terms:
-            return (scores > 0).astype(np.int32)
-        found = self.reader.read_postings(t for concept in analysis.concepts for t in concept)
-        held = np.zeros(self.size, dtype=np.int32)
-        for concept in analysis.concepts:
-            held += ranking.holding_all(self.size, [found[t] for t in concept])
-        return held
-
-    def matches(self, analysis: Analysis, scores: np.ndarray) -> np.ndarray:
-        return ranking.matches(scores, self.concepts_held(analysis, scores) > 0)
-
     def ranked(self, query: Query) -> Ranked:
         """The query's scores over the chunks that pass its filters and quoted phrases, and its
         matches; the passages of a speaker it names come first (SPEAKER_BOOST)."""
@@ -124,13 +113,13 @@ class Searcher:
         if phrases:
             required = [self.reader.postings(t) for terms in phrases for t in terms]
             scores = np.where(ranking.holding_all(self.size, required), scores, 0)
-        matched = self.matches(analysis, scores)
+        matched = self.matching.matches(analysis, scores)
         by_speaker = False
         if analysis.speaker is not None:
             spoken = self.facets.mask(Filters(speaker=(analysis.speaker.name,)), self.reader.n_chunks)
             by_speaker = bool((matched & spoken).any())
             ranking.boost_speaker(scores, spoken)
-            matched = self.matches(analysis, scores)
+            matched = self.matching.matches(analysis, scores)
         # What is a match does not depend on the facets chosen, so a facet's count is what it lists.
         filters = replace(query.filters, topic=tuple(self.topic(t).name for t in query.filters.topic))
         mask = self.facets.mask(filters, self.reader.n_chunks)

@@ -97,5 +97,7 @@ class Equivalents:
         for entry in self.named(text):
             for name in entry.names:
                 name_terms = terms(name)
+                if len(name_terms) == 1 and len(name.split()) > 1:
+                    continue  # "M 365" is more than "365" (the index keeps no one-letter words)
                 found.append(tuple(t for t in name_terms if " " in t) or tuple(name_terms))
         return [name for name in dict.fromkeys(found) if name]

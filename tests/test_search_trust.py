@@ -41,6 +41,37 @@ def test_a_jargon_query_lists_only_passages_on_it(kb, query, accept):
     assert counted == found["total"]  # the facets count the matches, not the noise
 
 
+def in_context(result):
+    """A passage's text with its heading, which the index reads with it."""
+    return norm(f"{result['heading'] or ''} {result['text']}")
+
+
+def test_a_name_inside_a_longer_name_is_not_a_match_on_its_own(kb):
+    # "Azure" names a topic of its own: its passages are not about Azure Lighthouse.
+    found = kb.search_with_facets(Query("Azure Lighthouse", 50))
+    assert found["results"] and all("azure lighthouse" in norm(r["text"]) for r in found["results"])
+    assert found["weaker"] > 0  # the other Azure passages: counted as weaker, not listed
+
+
+def test_a_two_word_query_lists_passages_with_both_words(kb):
+    def held(r):
+        return "capability" in in_context(r)
+    found = kb.search_with_facets(Query("capability score", 50))
+    assert found["results"] and all(held(r) for r in found["results"])
+    everything = kb.search_with_facets(Query("capability score", 50, weaker=True))
+    assert any(not held(r) for r in everything["results"])  # "score" alone: weaker
+
+
+def test_a_name_and_a_word_lists_passages_with_the_name(kb):
+    found = kb.search_with_facets(Query("Solutions Partner for Security", 50))
+    assert found["results"] and all("solutions partner" in in_context(r) for r in found["results"])
+
+
+def test_a_spoken_name_is_not_cut_to_a_number(kb):
+    # "M 365" loses its one-letter word in the index: left as "365" it would find every Office 365.
+    assert ("365",) not in kb.analyse("M365").equivalents
+
+
 def test_the_weaker_passages_are_counted_and_listed_on_request(kb):
     found = kb.search_with_facets(Query("GDAP", 50))
     assert found["weaker"] > 10 and not found["weaker_listed"]  # alias words alone ("admin") score too

@@ -1,0 +1,59 @@
+"""What makes a passage a match for a query, which kb/search.py lists and counts: it holds one
+of the query's concepts (kb/query.py: a name it uses, another name of it, or a word it asks), or
+for a query of two concepts the name, or both words."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import ranking
+from .query import Analysis
+from .reader import Reader
+from .topics import naming_phrases
+
+
+class Matching:
+    """The matches among a query's scores, over one kb.db."""
+
+    def __init__(self, reader: Reader, size: int):
+        self.reader, self.size = reader, size
+
+    def concepts_held(self, analysis: Analysis, scores: np.ndarray) -> np.ndarray:
+        """For each chunk, how many of the query's concepts it holds whole (a query of stop words
+        only: whether the full-text index found all its words there, which its scores say)."""
+        if not analysis.terms:
+            return (scores > 0).astype(np.int32)
+        found = self.reader.read_postings(t for concept in analysis.concepts for t in concept)
+        held = np.zeros(self.size, dtype=np.int32)
+        for concept in analysis.concepts:
+            held += ranking.holding_all(self.size, [found[t] for t in concept])
+        return held
+
+    def matches(self, analysis: Analysis, scores: np.ndarray) -> np.ndarray:
+        return ranking.matches(scores, self.holding(analysis, scores))
+
+    def holding(self, analysis: Analysis, scores: np.ndarray) -> np.ndarray:
+        """The chunks holding what the query asks: one of its concepts; but a query of two must
+        have the name it uses ("Solutions Partner for Security": not every passage on security),
+        or both its words when it names nothing ("capability score": not every passage with
+        "score"), where a passage that scores has them. A name is held in its other names too,
+        and where its topic is tagged ("Dickie data" for Dicker Data)."""
+        groups = analysis.concept_groups if analysis.terms else []
+        if len(groups) == 2:
+            required = groups[:1] if analysis.names else groups
+            found = self.reader.read_postings(t for group in required for concept in group for t in concept)
+            held = [ranking.holding_any_of(self.size, [[found[t] for t in concept] for concept in group])
+                    for group in required]
+            if analysis.names:
+                held[0] |= self.tagged_with_names(analysis)
+            every = np.logical_and.reduce(held)
+            if (every & (scores > 0)).any():
+                return every
+        return self.concepts_held(analysis, scores) > 0
+
+    def tagged_with_names(self, analysis: Analysis) -> np.ndarray:
+        """Chunks tagged with a topic whose name (not a part of a longer name) the query uses."""
+        tagged = np.zeros(self.size, dtype=bool)
+        for topic in analysis.named:
+            if set(naming_phrases(analysis.text, topic)) & set(analysis.names):
+                tagged[self.reader.facets.chunks_with_topic(topic.name)] = True
+        return tagged
