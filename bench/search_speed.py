@@ -210,7 +210,11 @@ def main() -> None:
         cold[name] = cold_seconds([sys.executable, str(ANCHORS), name, "cold", "--index", str(index), "--query", q])
     page = page_work(kb_db, queries)
     serve_first = first_search_after_start(kb_db, q)
-    http = http_load(kb_db, queries, work, args.http_seconds) if args.http_seconds else {}
+    http = {}
+    if args.http_seconds and shutil.which("wrk") is None:  # Debian's wrk: not a Python package
+        print("wrk not found (apt-get install wrk): the HTTP figures are left out", file=sys.stderr)
+    elif args.http_seconds:
+        http = http_load(kb_db, queries, work, args.http_seconds)
     report(args.chunks, len(queries), builds, sizes, answers, cold, page, serve_first, http)
 
 

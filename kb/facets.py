@@ -53,6 +53,7 @@ class FacetIndex:
         self.labels = {doc: f"Episode {episode}: {title}" if episode else title
                        for doc, title, episode in conn.execute("select id, title, episode from documents")}
         self._topic_chunks: dict[str, np.ndarray] = {}
+        self._by_chunk: tuple[np.ndarray, np.ndarray] | None = None
         if arrays:
             self.values = json.loads(arrays["facet_values"].decode("utf-8"))
             self.codes = {name: arrays[f"codes:{name}"] for name in FACETS if name != "topic"}
@@ -88,6 +89,8 @@ class FacetIndex:
             codes.append(np.full(len(found), self._encode("topic", [names[topic_id]])[0], dtype=np.int32))
         self.topic_chunks = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int32)
         self.topic_codes = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32)
+        order = np.argsort(self.topic_chunks, kind="stable")  # chunk by chunk: see topics_by_chunk
+        self.topic_chunks, self.topic_codes = self.topic_chunks[order], self.topic_codes[order]
 
     def _encode(self, name: str, column) -> np.ndarray:
         """Codes of a column of values, new values getting the next codes (None is 0), in C."""
@@ -129,14 +132,36 @@ class FacetIndex:
         facets = {}
         for name in FACETS:
             if name == "topic":
-                chosen = np.zeros(len(self.codes["kind"]), dtype=bool)
-                chosen[ids] = True
-                in_results = chosen[self.topic_chunks]  # a look-up per pair: quicker than np.isin's sort
-                counts = np.bincount(self.topic_codes[in_results], minlength=len(self.values[name]))
+                counts = np.bincount(self.topic_codes_of(ids), minlength=len(self.values[name]))
             else:
                 counts = np.bincount(self.codes[name][ids], minlength=len(self.values[name]))
             facets[name] = [self.entry(name, c, n) for c, n in top_values(counts, self.values[name], limit)]
         return facets
+
+    def topic_codes_of(self, ids: np.ndarray) -> np.ndarray:
+        """The topic codes of these chunks, a code per (chunk, topic) pair."""
+        if 4 * len(ids) > len(self.topic_chunks):  # most chunks: a look-up per pair
+            chosen = np.zeros(len(self.codes["kind"]), dtype=bool)
+            chosen[ids] = True
+            return self.topic_codes[chosen[self.topic_chunks]]
+        starts, codes = self.topics_by_chunk()
+        first, counts = starts[ids], starts[ids + 1] - starts[ids]
+        # each chunk's run of pairs, as one index: its first pair, then the next ones in order
+        at = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        return codes[at]
+
+    def topics_by_chunk(self) -> tuple[np.ndarray, np.ndarray]:
+        """Where each chunk's pairs start (by chunk id, one more for the end) and the pairs' topic
+        codes in chunk order (kb.db keeps them so; an older order is sorted once here)."""
+        if self._by_chunk is None:
+            chunks, codes = self.topic_chunks, self.topic_codes
+            if len(chunks) and (np.diff(chunks) < 0).any():
+                order = np.argsort(chunks, kind="stable")
+                chunks, codes = chunks[order], codes[order]
+            starts = np.zeros(len(self.codes["kind"]) + 1, dtype=np.int64)
+            np.cumsum(np.bincount(chunks, minlength=len(self.codes["kind"])), out=starts[1:])
+            self._by_chunk = (starts, codes)
+        return self._by_chunk
 
     def entry(self, name: str, code: int, count: int) -> dict:
         value = self.values[name][code]

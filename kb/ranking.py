@@ -168,7 +168,9 @@ def matches(scores: np.ndarray, holding: np.ndarray) -> np.ndarray:
     """The chunks that are matches: they hold what was asked, and score at least MATCH_SHARE of
     the best."""
     best = float(scores.max()) if scores.size else 0.0
-    return holding & (scores > 0) & (scores >= MATCH_SHARE * best)
+    if best <= 0:
+        return np.zeros(len(scores), dtype=bool)
+    return holding & (scores >= MATCH_SHARE * best)  # a positive bar: every chunk above it scores
 
 
 def top_ids(scores: np.ndarray, k: int) -> list[int]:

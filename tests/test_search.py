@@ -4,6 +4,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -254,3 +255,20 @@ def test_too_slow_advises_fewer_words_only_for_several(text, advice):
     with pytest.raises(SearchError) as exc:
         deadline.check()
     assert str(exc.value) == f"the search took longer than 1 ms, the time limit, and was stopped{advice}"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_topic_counts_are_the_topics_of_the_chunks_counted(corpus_db, data):
+    # Few chunks are counted pair by pair from each chunk's run, many by one look-up per pair:
+    # both must give what counting each chunk's own topics gives.
+    import kb
+    facets = kb.open(corpus_db).facets
+    n = len(facets.codes["kind"]) - 1
+    size = data.draw(st.integers(0, n))  # both ways: a look-up per pair past a quarter of the pairs
+    ids = np.array(sorted(data.draw(st.permutations(range(1, n + 1)))[:size]), dtype=np.int64)
+    by_chunk = {}
+    for chunk, code in zip(facets.topic_chunks.tolist(), facets.topic_codes.tolist()):
+        by_chunk.setdefault(chunk, []).append(code)
+    expected = sorted(code for i in ids.tolist() for code in by_chunk.get(i, []))
+    assert sorted(facets.topic_codes_of(ids).tolist()) == expected
