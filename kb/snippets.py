@@ -27,7 +27,11 @@ def snippet_parts(text: str, stems: set[str], width: int = SNIPPET_WORDS,
     """The window of the text with the most query words, as (word, matched) pairs; a quoted
     phrase of the query (its stems, in order) is kept whole in the middle of the window."""
     tokens = text.split()
-    hits = list(map(not_, map(stems.isdisjoint, map(token_stems, tokens))))  # all in C: no loop in Python
+    # Each distinct token is looked up once (a passage repeats most of its words), then every
+    # token is marked from that set: both in C, no loop in Python.
+    distinct = set(tokens)
+    matched = set(compress(distinct, map(not_, map(stems.isdisjoint, map(token_stems, distinct)))))
+    hits = list(map(matched.__contains__, tokens))
     start = 0
     at = phrase_at(tokens, phrases)
     if len(tokens) > width:

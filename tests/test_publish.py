@@ -4,7 +4,6 @@ JSON validated against schemas written from the Podcasting 2.0 specifications, t
 import json
 import re
 import sqlite3
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -51,7 +50,7 @@ def test_files_and_tags(published):
     assert sorted(p.name for p in out.iterdir()) == [
         "episode-234.chapters.json", "episode-234.json", "episode-234.srt", "episode-234.vtt"]
     assert result.stdout == TAGS_234 + "\n"
-    assert result.stderr.startswith(f"Wrote 4 files for 1 episode(s) (")
+    assert result.stderr.startswith("Wrote 4 files for 1 episode(s) (")
 
 
 def test_webvtt_read_by_webvtt_py(published, corpus_db):

@@ -2,7 +2,6 @@
 query puts their passages first, a product's old and new names find each other, and spelling is
 corrected only where the correction finds more."""
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
