@@ -161,19 +161,16 @@ class Reader:
         return timed
 
     def full_text_scores(self, words: tuple[str, ...], size: int, limit: int = 500) -> np.ndarray:
-        """The last `limit` chunks holding all these words, scored by BM25 with each word counted
-        once (a higher score is better): for queries of stop words only, which the TF-IDF index
-        leaves out. The full-text index finds the chunks; its own bm25() would first count every
-        chunk holding "the" (5 ms at 100,000 chunks, ten times the finding), and ranking all of
-        them a third of a second; the last ones are the newest material. Counted once, a word's
-        BM25 is the same in every chunk but for the chunk's length: shorter passages first."""
+        """The last `limit` chunks holding all these words (the newest material), scored by BM25
+        with each word counted once, which leaves the chunk's length: shorter passages first. For
+        queries of stop words only, which the TF-IDF index leaves out; FTS5's own bm25() would
+        first count every chunk holding "the" (5 ms at 100,000 chunks, ten times the finding)."""
         scores = np.zeros(size, dtype=np.float32)
         match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
         rows = self.conn.execute("select rowid from chunks_fts where chunks_fts match ? order by rowid desc limit ?",
                                  (match, limit)).fetchall()
         if rows:
-            ids = np.array([r[0] for r in rows], dtype=np.int64)
-            ids = ids[ids < size]
+            ids = np.array([r[0] for r in rows if r[0] < size], dtype=np.int64)
             scores[ids] = len(words) * (BM25_K1 + 1) / (1 + self.index.norms[ids])
         return scores
 
