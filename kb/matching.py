@@ -41,17 +41,14 @@ class Matching:
         "score"), where a passage that scores has them. A name is held in its other names too,
         and where its topic is tagged ("Dickie data" for Dicker Data)."""
         groups = analysis.concept_groups if analysis.terms else []
-        if len(groups) == 2:
-            required = groups[:1] if analysis.names else groups
-            found = self.reader.read_postings(t for group in required for concept in group for t in concept)
-            held = [ranking.holding_any_of(self.size, [[found[t] for t in concept] for concept in group])
-                    for group in required]
-            if analysis.names:
-                held[0] |= self.tagged_with_names(analysis)
-            every = np.logical_and.reduce(held)
-            if (every & (scores > 0)).any():
-                return every
-        return self.concepts_held(analysis, scores) > 0
+        if len(groups) != 2:
+            return self.concepts_held(analysis, scores) > 0
+        found = self.reader.read_postings(t for group in groups for concept in group for t in concept)
+        held = [ranking.holding_any_of(self.size, [[found[t] for t in concept] for concept in group])
+                for group in groups]  # the two groups hold every concept between them
+        required = [held[0] | self.tagged_with_names(analysis)] if analysis.names else held
+        every = np.logical_and.reduce(required)
+        return every if (every & (scores > 0)).any() else held[0] | held[1]
 
     def tagged_with_names(self, analysis: Analysis) -> np.ndarray:
         """Chunks tagged with a topic whose name (not a part of a longer name) the query uses."""

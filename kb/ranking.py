@@ -152,7 +152,10 @@ def holding_any_of(size: int, concepts: list[list[Postings | None]]) -> np.ndarr
     """Chunks that hold every term of at least one of these concepts (each its terms' postings)."""
     has = np.zeros(size, dtype=bool)
     for concept in concepts:
-        has |= holding_all(size, concept)
+        if len(concept) == 1 and concept[0] is not None:  # one term: its chunks, marked in place
+            has[concept[0].chunk_ids] = True
+        elif len(concept) > 1:
+            has |= holding_all(size, concept)
     return has
 
 
