@@ -193,3 +193,15 @@ def top_ids(scores: np.ndarray, k: int) -> list[int]:
         edge = np.partition(scores[candidates], len(candidates) - k)[len(candidates) - k]
         candidates = candidates[scores[candidates] >= edge]
     return sorted(candidates.tolist(), key=lambda i: (-scores[i], i))[:k]
+
+
+def top_among(scores: np.ndarray, ids: np.ndarray, k: int) -> list[int]:
+    """Of these ids (their scores all positive), the k with the best scores, best first; ties by
+    chunk id, as top_ids. Only the listed chunks are looked at, not every chunk's score."""
+    if k <= 0 or not len(ids):
+        return []
+    values = scores[ids]
+    if len(ids) > k:  # those at or above the k-th best value, ties at the edge included
+        keep = values >= np.partition(values, len(values) - k)[len(values) - k]
+        ids, values = ids[keep], values[keep]
+    return ids[np.lexsort((ids, -values))[:k]].tolist()

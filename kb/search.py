@@ -41,6 +41,10 @@ class Ranked:
         """The scores of what is listed: the matches, or every chunk that scores."""
         return self.scores if weaker else np.where(self.matched, self.scores, 0)
 
+    def listed_ids(self, weaker: bool) -> np.ndarray:
+        """The ids of what is listed (every match scores: its bar is above 0)."""
+        return np.flatnonzero(self.scores > 0) if weaker else np.flatnonzero(self.matched)
+
 
 class Searcher:
     """Search over one read-only kb.db."""
@@ -130,7 +134,7 @@ class Searcher:
     def run(self, query: Query) -> list[dict]:
         """One page of results, best first."""
         found = self.ranked(query)
-        return self.page(found.listed(query.weaker), found.analysis, query)
+        return self.page(found.scores, found.listed_ids(query.weaker), found.analysis, query)
 
     def search(self, text: str, limit: int = 10, offset: int = 0, weaker: bool = False, **filters) -> list[dict]:
         """One page of results for `text` as `kb search --json` gives them; `filters` by facet
@@ -147,11 +151,10 @@ class Searcher:
         """One page of results, the number of matches (and of weaker ones), and facet counts over
         the matches."""
         found = self.ranked(query)
-        listed = found.listed(query.weaker)
-        ids = np.flatnonzero(listed > 0)
+        ids = found.listed_ids(query.weaker)
         return {**described(found, query), "total": int(found.matched.sum()),
                 "weaker": int((found.scores > 0).sum() - found.matched.sum()), "weaker_listed": query.weaker,
-                "results": self.page(listed, found.analysis, query), "facets": self.facets.counts(ids)}
+                "results": self.page(found.scores, ids, found.analysis, query), "facets": self.facets.counts(ids)}
 
     def related(self, chunk_id: int, limit: int = 5) -> list[dict]:
         """The passages nearest to one chunk by TF-IDF cosine over its top keywords."""
@@ -164,8 +167,9 @@ class Searcher:
         rows = self.reader.rows(ids)
         return [result(rows[i], float(scores[i]), set()) for i in ids if i in rows]
 
-    def page(self, scores: np.ndarray, analysis: Analysis, query: Query) -> list[dict]:
-        ranked = ranking.top_ids(scores, query.offset + query.limit)[query.offset:]
+    def page(self, scores: np.ndarray, ids: np.ndarray, analysis: Analysis, query: Query) -> list[dict]:
+        """The page of results the query asks for, from the listed chunks (`ids`) by their scores."""
+        ranked = ranking.top_among(scores, ids, query.offset + query.limit)[query.offset:]
         rows = self.reader.rows(ranked)
         words = query_stems(analysis.text)
         results = [result(rows[i], float(scores[i]), words) for i in ranked if i in rows]

@@ -162,6 +162,17 @@ def test_top_ids_are_the_best_scores_ties_by_id(values, k):
     assert top_ids(scores, k) == expected
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([1e-7, 0.25, 0.5, 1.0, 3.0]) | st.floats(0.5, 1, width=32), max_size=200),
+       st.integers(0, 40), st.randoms())
+def test_the_best_among_the_listed_are_the_best_scores_ties_by_id(values, k, rng):
+    from kb.ranking import top_among
+    scores = np.array([0.0] + values, dtype=np.float32)  # id 0 unused, as in search
+    listed = sorted(rng.sample(range(1, len(scores)), rng.randint(0, len(scores) - 1)))
+    expected = sorted(listed, key=lambda i: (-scores[i], i))[:k]
+    assert top_among(scores, np.array(listed, dtype=np.int64), k) == expected
+
+
 def test_the_library_api(corpus_db):
     import kb
     searcher = kb.open(str(corpus_db))
