@@ -42,6 +42,7 @@ from kb.audio.vocabulary import default_prompt  # noqa: E402
 CONFIGS = {  # name: TranscribeOptions fields; "vocabulary" stands for the taxonomy's prompt
     "default": {},
     "vocabulary": {"prompt": "vocabulary"},  # kb transcribe --vocabulary
+    "no-jargon": {"jargon": False},  # the default without respelling the taxonomy's jargon after decoding
     "first-pass": {"recover": False},  # the default without the checks and recovery
     "text-prompt": {"prompt": "vocabulary", "prompt_form": "text"},  # the old default's prompt, recovered
     "text-prompt-first-pass": {"prompt": "vocabulary", "prompt_form": "text", "recover": False},  # the old default
@@ -89,7 +90,8 @@ def run_clip(clip: speechgen.Clip, options: TranscribeOptions, folder: Path) -> 
     retried = sum(r["end"] - r["start"] for r in result["retries"])
     return {**row, "clip": clip.name, "duration": clip.duration, "seconds": seconds, "cpu": cpu, "checks": result["checks"],
             "retries": len(result["retries"]), "retried_seconds": retried,
-            "unrecovered_seconds": sum(g["end"] - g["start"] for g in result["unrecovered"]), "text": result["text"]}
+            "unrecovered_seconds": sum(g["end"] - g["start"] for g in result["unrecovered"]), "text": result["text"],
+            "segments": result["segments"], "sentences": clip.sentences}
 
 
 def summarise(rows: list[dict]) -> dict:
