@@ -34,6 +34,7 @@ from kb.audio.models import resolve_model  # noqa: E402
 from kb.audio.options import TranscribeOptions  # noqa: E402
 from kb.audio.passes import decode_file  # noqa: E402
 from kb.audio.speech import speech_regions  # noqa: E402
+from kb.audio.vocabulary import default_prompt  # noqa: E402
 
 # A Wiener filter on the noise measured in the pauses, tried before decoding ("denoise"): not kept,
 # it helped two noisy cells and hurt three.
@@ -88,6 +89,7 @@ VARIANTS = {
     "vad-filter": ({}, {"vad_filter": True, "vad_parameters": {"min_silence_duration_ms": 300, "speech_pad_ms": 200}}, {}),
     "float32": ({"compute_type": "float32"}, {}, {}),
     "int8_float32": ({"compute_type": "int8_float32"}, {}, {}),
+    "hotwords": ({}, {"hotwords": default_prompt(ROOT / "topics.yml")}, {}),  # the --vocabulary prompt's terms
     "denoise": ({}, {}, {}),  # the pauses' noise taken out first (`denoise` above): not kept, see README
     "threads2": ({"cpu_threads": 2}, {}, {}),
     "threads2-workers2": ({"cpu_threads": 2, "num_workers": 2}, {}, {}),
