@@ -90,6 +90,7 @@ VARIANTS = {
     "float32": ({"compute_type": "float32"}, {}, {}),
     "int8_float32": ({"compute_type": "int8_float32"}, {}, {}),
     "hotwords": ({}, {"hotwords": default_prompt(ROOT / "topics.yml")}, {}),  # the --vocabulary prompt's terms
+    "vocabulary": ({}, {}, {"prompt": default_prompt(ROOT / "topics.yml")}),  # kb transcribe --vocabulary
     "denoise": ({}, {}, {}),  # the pauses' noise taken out first (`denoise` above): not kept, see README
     "threads2": ({"cpu_threads": 2}, {}, {}),
     "threads2-workers2": ({"cpu_threads": 2, "num_workers": 2}, {}, {}),

@@ -26,6 +26,7 @@ def letters(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
+@lru_cache(maxsize=1 << 16)
 def sound(word: str) -> str:
     """A sound key: the first letter, then the consonants by Soundex class, repeats and vowels gone
     ("purview" and "perview" are both p61; "intune" and "intoon" i535)."""
