@@ -42,6 +42,7 @@ from kb.audio.vocabulary import default_prompt  # noqa: E402
 CONFIGS = {  # name: TranscribeOptions fields; "vocabulary" stands for the taxonomy's prompt
     "default": {},
     "vocabulary": {"prompt": "vocabulary"},  # kb transcribe --vocabulary
+    "no-jargon": {"jargon": False},  # the default without respelling the taxonomy's jargon after decoding
     "first-pass": {"recover": False},  # the default without the checks and recovery
     "text-prompt": {"prompt": "vocabulary", "prompt_form": "text"},  # the old default's prompt, recovered
     "text-prompt-first-pass": {"prompt": "vocabulary", "prompt_form": "text", "recover": False},  # the old default
@@ -73,8 +74,8 @@ def grid(which: str, quick: bool = False) -> dict[str, list[speechgen.Clip]]:
     return cells
 
 
-def options_for(engine: str, config: str, cache: Path) -> TranscribeOptions:
-    fields = dict(CONFIGS[config])
+def options_for(engine: str, config: str, cache: Path, threads: int = 0) -> TranscribeOptions:
+    fields = {"threads": threads, **CONFIGS[config]}
     if fields.get("prompt") == "vocabulary":
         fields["prompt"] = default_prompt(ROOT / "topics.yml")
     return TranscribeOptions(engine=engine, cache_dir=cache, use_cache=False, **fields)
@@ -89,7 +90,8 @@ def run_clip(clip: speechgen.Clip, options: TranscribeOptions, folder: Path) -> 
     retried = sum(r["end"] - r["start"] for r in result["retries"])
     return {**row, "clip": clip.name, "duration": clip.duration, "seconds": seconds, "cpu": cpu, "checks": result["checks"],
             "retries": len(result["retries"]), "retried_seconds": retried,
-            "unrecovered_seconds": sum(g["end"] - g["start"] for g in result["unrecovered"]), "text": result["text"]}
+            "unrecovered_seconds": sum(g["end"] - g["start"] for g in result["unrecovered"]), "text": result["text"],
+            "segments": result["segments"], "reference": clip.sentences}
 
 
 def summarise(rows: list[dict]) -> dict:
@@ -140,6 +142,7 @@ def main() -> None:
     parser.add_argument("--cell", action="append", help="only cells whose name contains this (repeatable)")
     parser.add_argument("--quick", action="store_true", help="two texts per cell instead of all")
     parser.add_argument("--json", type=Path, help="write every clip's row to this file")
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads for the engine [0: its default]")
     parser.add_argument("--long", type=float, metavar="MINUTES", help="instead: one long file of this many minutes")
     args = parser.parse_args()
     if args.long:
@@ -151,9 +154,9 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for engine in args.engine or ENGINES:
-            load_engine(engine, None)
+            load_engine(engine, None, args.threads)
             for config in args.config or ["default", "vocabulary"]:
-                options = options_for(engine, config, Path(tmp) / "cache")
+                options = options_for(engine, config, Path(tmp) / "cache", args.threads)
                 summaries = {}
                 for cell, clips in cells.items():
                     found = [{**run_clip(c, options, Path(tmp)), "engine": engine, "config": config, "cell": cell}

@@ -278,6 +278,9 @@ def publish(db, out, episodes, base_url):
 @click.option("--vocabulary/--no-vocabulary", default=False,
               help="Prompt with the taxonomy's terms (MFA, PSTN, Intune...): more jargon spelt right, a few "
                    "more words lost on long files  [default: no prompt]")
+@click.option("--jargon/--no-jargon", default=True,
+              help="Respell near-misses of the taxonomy's terms after decoding (\"per view\" -> Purview, \"share "
+                   "point\" -> SharePoint); English words are left alone  [default: on]")
 @click.option("--speakers", "speaker_count", metavar="N|auto", callback=lambda ctx, param, value: speaker_choice(value),
               help="Label every word and segment with its speaker (Speaker 1, Speaker 2... in order of first "
                    "speech): N speakers, or 'auto' to estimate how many  [default: no speaker labels]")
@@ -286,7 +289,7 @@ def publish(db, out, episodes, base_url):
                    "that matches no sample keeps its number. Implies --speakers auto unless given")
 @click.option("--force", is_flag=True, help="Transcribe again, even when the cache holds a transcript")
 @silent_option
-def transcribe(audio, engine, model, language, out, vocabulary, speaker_count, voices, force, silent):
+def transcribe(audio, engine, model, language, out, vocabulary, jargon, speaker_count, voices, force, silent):
     """Transcribe audio with word timestamps, offline and cached, ready for kb build.
 
     Each transcript is checked against the speech in the file: stretches of speech without words,
@@ -301,7 +304,7 @@ def transcribe(audio, engine, model, language, out, vocabulary, speaker_count, v
     from .audio.vocabulary import default_prompt
 
     options = TranscribeOptions(engine=engine, model=model, language=None if language == "auto" else language,
-                                prompt=default_prompt() if vocabulary else None, use_cache=not force,
+                                prompt=default_prompt() if vocabulary else None, jargon=jargon, use_cache=not force,
                                 speakers=audio_speakers(speaker_count, voices=voices))
     bar = FileProgress(silent)
     try:

@@ -46,6 +46,7 @@ class TranscribeOptions:
     # "text" passes it as plain text, as openai-whisper does (loses speech on tiny.en: kept to compare)
     prompt_form: str = "timestamped"
     recover: bool = True  # check the decode against the speech and decode again where it looks wrong
+    jargon: bool = True  # respell near-misses of the taxonomy's jargon after decoding (kb/audio/correct.py)
     chunk_seconds: float = 60.0  # decode in chunks of about this long, each cached when done
     speakers: SpeakerOptions | None = None  # None: no speaker labels
     cache_dir: Path | None = None  # None: `cache_root()`

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import checks
 from .chunks import cut_points, decode_in_chunks
+from .correct import correct_segments
 from .options import SAMPLE_RATE, Progress, TranscribeOptions
 from .recover import recover
 from .speech import speech_regions
@@ -104,6 +105,8 @@ def decode_file(audio: np.ndarray, engine, options: TranscribeOptions, chunk_fol
             return tidy(engine.decode(piece, options, found["language"], None, condition=False)[0],
                         piece.size / SAMPLE_RATE)
         result.segments, result.retries, result.unrecovered = recover(audio, segments, regions, again)
+    if options.jargon:
+        result.segments = correct_segments(result.segments)
     result.checks = checks.figures(result.segments, regions, duration)
     result.segments = final(result.segments)
     return result

@@ -58,7 +58,7 @@ def transcript(decoded: Decoded, path: Path, sha256: str, duration: float, engin
 def options_key(options: TranscribeOptions, identity: str) -> str:
     """What makes two transcripts of one file differ: engine, model, language and the decoding options."""
     said = [options.engine, identity, options.language, options.prompt, options.prompt_form if options.prompt else None,
-            options.recover, options.chunk_seconds, options.beam_size]
+            options.recover, options.chunk_seconds, options.beam_size, *(["jargon"] if options.jargon else [])]
     return hashlib.sha256("\n".join(map(str, said)).encode()).hexdigest()[:16]
 
 

@@ -38,8 +38,9 @@ def vocabulary_prompt(topics) -> str:
 def default_prompt(topics_path: str | os.PathLike | None = None) -> str | None:
     """The vocabulary prompt from the taxonomy (topics.yml here, else the bundled one), for
     `--vocabulary`. It is not the default: as a text prompt it made tiny.en skip whole windows of
-    speech (62-69% WER on some voices), and even in its safe form (framed with timestamps, per
-    chunk) it lost more words on a long file than no prompt did, while spelling more jargon right."""
+    speech (62-69% WER on some voices); in its safe form (framed with timestamps, per chunk) it
+    lowers WER on average but raises it in some voices and noise, and it lost more words on a long
+    file than no prompt did. The jargon is respelt after decoding instead (kb/audio/correct.py)."""
     if topics_path is None:
         topics_path = bundled("topics.yml")
     try:
