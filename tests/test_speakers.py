@@ -229,7 +229,7 @@ def test_a_long_file_clusters_a_spread_of_its_windows_and_labels_them_all(monkey
     voices = np.concatenate([first + 0.5 * rng.normal(size=(300, 256)), second + 0.5 * rng.normal(size=(200, 256)),
                              first + 0.5 * rng.normal(size=(100, 256))])
     voices /= np.linalg.norm(voices, axis=1, keepdims=True)
-    monkeypatch.setattr(d, "windows", lambda audio: (np.arange(len(voices)) * 0.25, voices))
+    monkeypatch.setattr(d, "windows", lambda audio: (np.arange(len(voices)) * 0.25, voices, np.arange(len(voices))))
     monkeypatch.setattr(d, "MAX_CLUSTERED", 120)
     sizes = []
     real_affinity = d.affinity

@@ -12,8 +12,8 @@ windows and gives each other window the nearest speaker, so an hour costs little
 Each window's embedding is the mean of itself and its neighbours (SMOOTH either side) within the same
 stretch of speech, so it speaks for 2.6 s of one voice without reaching across a pause; the clusters
 are found on these embeddings less their mean over the file (what all voices share taken out, which
-leaves what tells two similar voices apart), and the count on them as they are (on the centred ones a
-single voice splits). On the tuning texts (bench/diarize.py --texts tuning, windows scored) this
+leaves what tells two similar voices apart), and the count on the windows as they are (on smoothed
+ones the few windows of an 8 s monologue split into three, on centred ones a single voice splits). On the tuning texts (bench/diarize.py --texts tuning, windows scored) this
 took two similar voices from 43% to 20% of windows wrong (24% to 12% at 15 dB) and three voices from
 28% to 20% (19% to 15%); on the real recordings 14% stayed 14%, 8% stayed 8%, and one AMI excerpt
 went from 12% to 18% (15 of 83 windows). A wider reach, or one embedding per stretch of speech, did
@@ -63,8 +63,8 @@ def speech_mask(audio: np.ndarray, frames: int) -> np.ndarray:
     return speech_runs(audio, frames) > 0
 
 
-def windows(audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(centres in seconds, smoothed embeddings) of the windows that are at least half speech."""
+def windows(audio: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(centres in seconds, embeddings, stretch of speech) of the windows that are at least half speech."""
     mels = mel_frames(audio)
     runs = speech_runs(audio, mels.shape[0])
     mask = runs > 0
@@ -73,7 +73,7 @@ def windows(audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     starts = [s for s in range(0, last + 1, step) if mask[s:s + WINDOW_FRAMES].mean() >= 0.5]
     # a window's stretch: the one at its middle, else the latest it covers
     stretch = np.array([runs[s + WINDOW_FRAMES // 2] or runs[s:s + WINDOW_FRAMES].max() for s in starts], int)
-    return (np.array(starts) + WINDOW_FRAMES / 2) / 100.0, smooth(embed(mels, starts), stretch)
+    return (np.array(starts) + WINDOW_FRAMES / 2) / 100.0, embed(mels, starts), stretch
 
 
 def smooth(embeddings: np.ndarray, stretch: np.ndarray, reach: int = SMOOTH) -> np.ndarray:
@@ -137,13 +137,14 @@ def diarize(audio: np.ndarray, count: int | None = None) -> Diarization:
     """Speakers of the audio; `count` None estimates how many."""
     from sklearn.cluster import SpectralClustering
 
-    centres, embeddings = windows(audio)
+    centres, raw, stretch = windows(audio)
+    embeddings = smooth(raw, stretch)
     if len(centres) < 3:
         return Diarization(centres, np.zeros(len(centres), int), embeddings, 1, count is None, 0.0, np.ones(len(centres)))
     # a long file clusters an even spread of its windows: the eigen-decomposition is cubic in their number
     chosen = np.unique(np.linspace(0, len(centres) - 1, min(len(centres), MAX_CLUSTERED)).astype(int))
-    a = affinity(embeddings[chosen])
-    estimate, gap = eigengap(a)
+    # the count from the windows as they are: smoothed, the few windows of a short monologue split
+    estimate, gap = eigengap(affinity(raw[chosen]))
     if count is None and gap < CLEAR_GAP:  # short files split one voice with small gaps (0.22-0.27 seen)
         estimate = 1
     k = min(count or estimate, len(chosen) - 1)
