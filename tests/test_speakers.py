@@ -229,11 +229,70 @@ def test_a_long_file_clusters_a_spread_of_its_windows_and_labels_them_all(monkey
     voices = np.concatenate([first + 0.5 * rng.normal(size=(300, 256)), second + 0.5 * rng.normal(size=(200, 256)),
                              first + 0.5 * rng.normal(size=(100, 256))])
     voices /= np.linalg.norm(voices, axis=1, keepdims=True)
-    monkeypatch.setattr(d, "windows", lambda audio: (np.arange(len(voices)) * 0.25, voices))
+    monkeypatch.setattr(d, "windows", lambda audio: (np.arange(len(voices)) * 0.25, voices, np.arange(len(voices))))
     monkeypatch.setattr(d, "MAX_CLUSTERED", 120)
     sizes = []
     real_affinity = d.affinity
     monkeypatch.setattr(d, "affinity", lambda e: sizes.append(len(e)) or real_affinity(e))
     found = d.diarize(np.zeros(1), None)
-    assert sizes == [120] and found.count == 2 and found.estimated
+    assert sizes and set(sizes) == {120} and found.count == 2 and found.estimated  # the count and the clusters: 120 windows each
     assert list(found.labels) == [0] * 300 + [1] * 200 + [0] * 100  # every window, clustered or not, on its voice
+
+
+def test_the_speaker_stage_costs_little_cpu_and_leaves_torch_threads_as_they_were(dialogue):
+    import time
+
+    import torch
+    from kb.audio.decode import decode_audio
+    from kb.audio.diarize import diarize
+
+    audio = decode_audio(dialogue[0])
+    threads = torch.get_num_threads()
+    diarize(audio[:16000 * 5], 2)  # the encoder and the VAD loaded once, as for any later file
+    began = time.process_time()
+    found = diarize(audio, 2)
+    cpu = time.process_time() - began
+    assert found.count == 2 and torch.get_num_threads() == threads
+    # CPU time, all threads together (steadier than wall time on a shared machine): 0.06 measured with
+    # one embedding thread, 0.3 when a second torch thread spun beside it on a busy 2-core machine
+    assert cpu / (audio.size / 16000) < 0.15
+
+
+# Written after the speaker defaults were chosen (never tuned on): two voices that the encoder hears
+# as nearly one (espeak-ng's en-us and en-gb, one voice with two accents), in turns of one to three sentences.
+SIMILAR_TURNS = [
+    ("en-us", "Our printer fleet is old and every office has a different model."),
+    ("en-us", "Half of them still scan to a shared folder on a server we want to retire."),
+    ("en-gb", "Then start with the scanning, because that is what breaks first in a migration."),
+    ("en-gb", "Scan to email or scan to a cloud library both work, and neither needs the old server."),
+    ("en-us", "What about the label printers in the warehouse?"),
+    ("en-gb", "Those usually need a small print server, so keep one virtual machine for them."),
+    ("en-gb", "Everything else can use universal print and the drivers come from the cloud."),
+    ("en-gb", "Users pick the nearest printer by its location and never install anything."),
+    ("en-us", "And the cost of that is included in most business licences, is it not?"),
+    ("en-gb", "Yes, a number of print jobs per user is included, which is plenty for most offices."),
+    ("en-us", "Good, then I will book a pilot with the accounts team next month."),
+    ("en-us", "They print the most, so they will find the problems quickly."),
+]
+
+
+def test_two_voices_the_encoder_hears_as_one_are_one_speaker_under_auto_not_a_random_split(tmp_path):
+    require_audio()
+    samples, _ = speak_sentences(SIMILAR_TURNS, wpm=150, pause=0.5)
+    found, output = transcribe(tmp_path, write_wav(tmp_path / "printers.wav", samples), "--speakers", "auto")
+    # with --speakers 2 this dialogue is at chance (47% of words wrong measured): auto says so by finding one
+    assert found["speaker_count"]["found"] == 1 and "  1 speaker (estimated): Speaker 1 " in output
+    assert {w["speaker"] for s in found["segments"] for w in s["words"]} == {"Speaker 1"}
+
+
+def test_a_window_is_smoothed_with_its_neighbours_in_its_own_stretch_of_speech_only():
+    from kb.audio.diarize import smooth
+
+    first, second = np.eye(4, dtype=np.float32)[0], np.eye(4, dtype=np.float32)[1]
+    windows = np.stack([first, first, first, second, second])
+    noisy = windows.copy()
+    noisy[1] = 0.6 * first + 0.8 * second  # a window unsure between the voices, among windows of the first
+    out = smooth(noisy, np.array([1, 1, 1, 2, 2]), reach=2)
+    assert out[1] @ first > 0.9 > noisy[1] @ first  # its neighbours pull it to its voice
+    assert np.allclose(out[3:], second)  # across a pause (another stretch) nothing is mixed in
+    assert np.allclose(np.linalg.norm(out, axis=1), 1)
