@@ -25,10 +25,7 @@ class Matching:
         found = self.reader.read_postings(t for concept in analysis.concepts for t in concept)
         held = np.zeros(self.size, dtype=np.int32)
         for concept in analysis.concepts:
-            if len(concept) == 1 and found[concept[0]] is not None:  # one term: its chunks, added in place
-                held[found[concept[0]].chunk_ids] += 1
-            elif len(concept) > 1:
-                held += ranking.holding_all(self.size, [found[t] for t in concept])
+            held += ranking.holding_all(self.size, [found[t] for t in concept])
         return held
 
     def matches(self, analysis: Analysis, scores: np.ndarray) -> np.ndarray:

@@ -138,24 +138,22 @@ def boost_coverage(scores: np.ndarray, present: list[Postings]) -> None:
 
 
 def holding_all(size: int, postings: list[Postings | None]) -> np.ndarray:
-    """Chunks that hold every one of these terms (a term missing from the index: none do)."""
-    mask = np.ones(size, dtype=bool)
+    """Chunks that hold every one of these terms (a term missing from the index: none do); each
+    term's chunks marked in place, and the first term's mark is the start (no pass of ones)."""
+    mask = None
     for found in postings:
         has = np.zeros(size, dtype=bool)
         if found is not None:
             has[found.chunk_ids] = True
-        mask &= has
-    return mask
+        mask = has if mask is None else np.logical_and(mask, has, out=mask)
+    return np.ones(size, dtype=bool) if mask is None else mask
 
 
 def holding_any_of(size: int, concepts: list[list[Postings | None]]) -> np.ndarray:
     """Chunks that hold every term of at least one of these concepts (each its terms' postings)."""
     has = np.zeros(size, dtype=bool)
     for concept in concepts:
-        if len(concept) == 1 and concept[0] is not None:  # one term: its chunks, marked in place
-            has[concept[0].chunk_ids] = True
-        elif len(concept) > 1:
-            has |= holding_all(size, concept)
+        has |= holding_all(size, concept)
     return has
 
 

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..paths import bundled
+from ..query import english_words  # pyspellchecker's list, read once for the spelling of queries too
 
 MIN_TERM = 4  # letters: shorter terms (AD, ID, PIM) are too easy to hit by chance
 COMMON = 5000  # a name this common in English (Teams, Exchange, Business) is a word Whisper already spells
@@ -57,18 +58,11 @@ def is_term(word: str) -> bool:
     """A product name or acronym: capitals after the first letter (SharePoint, GDAP) or a capitalised
     word that English has not (Intune, Entra) or seldom uses (Purview, Copilot, Defender)."""
     return len(letters(word)) >= MIN_TERM and word[:1].isupper() and (
-        any(c.isupper() for c in word[1:]) or word_list()[word.lower()] < COMMON)
-
-
-@lru_cache(maxsize=1)
-def word_list():
-    from spellchecker import SpellChecker  # a base dependency (kb/query.py's spelling too)
-
-    return SpellChecker(distance=1).word_frequency
+        any(c.isupper() for c in word[1:]) or english_words()[word.lower()] < COMMON)
 
 
 def english(word: str) -> bool:
-    return word in word_list()
+    return word in english_words()
 
 
 @lru_cache(maxsize=4)

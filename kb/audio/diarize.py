@@ -13,7 +13,8 @@ Each window's embedding is the mean of itself and its neighbours (SMOOTH either 
 stretch of speech, so it speaks for 2.6 s of one voice without reaching across a pause; the clusters
 are found on these embeddings less their mean over the file (what all voices share taken out, which
 leaves what tells two similar voices apart), and the count on the windows as they are (on smoothed
-ones the few windows of an 8 s monologue split into three, on centred ones a single voice splits). On the tuning texts (bench/diarize.py --texts tuning, windows scored) this
+ones the few windows of an 8 s monologue split into three, on centred ones a single voice splits).
+On the tuning texts (bench/diarize.py --texts tuning, windows scored) this
 took two similar voices from 43% to 20% of windows wrong (24% to 12% at 15 dB) and three voices from
 28% to 20% (19% to 15%); on the real recordings 14% stayed 14%, 8% stayed 8%, and one AMI excerpt
 went from 12% to 18% (15 of 83 windows). A wider reach, or one embedding per stretch of speech, did
