@@ -47,6 +47,8 @@ class SpeakerNames:
         self.pattern = re.compile(r"(?<![\w'’])(" + "|".join(
             re.escape(f).replace(r"\ ", r"\s+").replace("'", "['’]?") for f in sorted(self.by_form, key=len, reverse=True))
             + r")(?:['’]s)?(?![\w'’])", re.I) if self.by_form else None
+        # the pattern lets an apostrophe out ("Tim ONeill"), so a name is looked up without them
+        self.by_bare = {form.replace("'", ""): person for form, person in self.by_form.items()}
 
     def find(self, text: str) -> NamedSpeaker | None:
         """The speaker the query names, if it names one (the first, where it names several)."""
@@ -58,7 +60,7 @@ class SpeakerNames:
             if " " not in form and form in COMMON_WORDS and not written[:1].isupper():
                 continue
             rest = without_question_words(text[:match.start()] + " " + text[match.end():])
-            return NamedSpeaker(self.by_form[form], written, rest)
+            return NamedSpeaker(self.by_bare[form.replace("'", "")], written, rest)
         return None
 
 
