@@ -25,6 +25,12 @@ MATCH_SHARE = 0.2
 # The passages of a speaker the query names ("what did Brenton say about voice") count this much
 # more: theirs come first, and another speaker's passage that answers better can still follow.
 SPEAKER_BOOST = 3.0
+# A passage gains this share of its neighbours' scores (the passages before and after it in its
+# document): a turn that answers the question asked in the turn before, a paragraph that explains
+# the name the one before it gives (issue 14: "the answer is in the next chunk").
+# Measured 0.05 to 0.5, both neighbours or one, all passages or transcript turns only: more than
+# 0.05 lets a strong passage's neighbours crowd out other answers (bench/search_quality.py).
+CONTEXT_SHARE = 0.05
 KIND_WEIGHT = {"boilerplate": 0.2, "resources": 0.7, "references": 0.7}  # lists and boilerplate count less
 
 
@@ -117,6 +123,31 @@ def boost_topics(scores: np.ndarray, tagged: list[np.ndarray]) -> None:
         return
     ids, times = np.unique(np.concatenate(tagged), return_counts=True)
     scores[ids] *= 1 + TOPIC_BOOST * times.astype(np.float32) / len(tagged)
+
+
+def neighbours(documents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each chunk id, whether the chunk before it and the chunk after it are of the same
+    document (chunk ids run in document order; `documents` are codes by chunk id)."""
+    same = np.zeros(len(documents), dtype=bool)
+    same[1:] = documents[1:] == documents[:-1]
+    same[:2] = False  # id 0 is unused
+    after = np.zeros(len(documents), dtype=bool)
+    after[:-1] = same[1:]
+    return same, after
+
+
+def add_context(scores: np.ndarray, before: np.ndarray, after: np.ndarray) -> None:
+    """Each chunk gains CONTEXT_SHARE of the scores of its neighbours in its document (`before`,
+    `after`: from `neighbours`), in place; only the chunks that score are looked at."""
+    if CONTEXT_SHARE == 0:
+        return
+    scoring = np.flatnonzero(scores)
+    if not len(scoring):
+        return
+    shares = scores[scoring] * CONTEXT_SHARE
+    to_next, to_previous = after[scoring], before[scoring]
+    scores[scoring[to_next] + 1] += shares[to_next]
+    scores[scoring[to_previous] - 1] += shares[to_previous]
 
 
 def boost_speaker(scores: np.ndarray, spoken: np.ndarray) -> None:

@@ -229,3 +229,20 @@ def test_a_real_word_the_corpus_lacks_is_searched_as_typed(kb):
         "how were Brenton's customers coping when everyone worked from home"
     found = kb.search("how were Brenton's customers coping when everyone had to work from home", limit=5)
     assert any("my customers just went back to their normal way of working" in r["text"] for r in found)
+
+
+def test_the_answer_in_the_next_turn_is_listed(kb):
+    # Robert names Windows 10 on a billion devices; Brenton, in the next turn, says how big a
+    # billion is without naming Windows: the turn before lends it a share of its score
+    found = kb.search("what does a billion devices running Windows 10 really mean", limit=10)
+    assert any("if you count to a billion is 34 years" in norm(r["text"]) for r in found)
+
+
+def test_context_is_lent_to_neighbours_in_the_same_document_only():
+    import numpy as np
+    from kb import ranking
+    documents = np.array([0, 1, 1, 2, 2], dtype=np.int32)  # id 0 unused; ids 1-2 and 3-4 are two documents
+    before, after = ranking.neighbours(documents)
+    scores = np.array([0, 0, 1.0, 0, 0], dtype=np.float32)
+    ranking.add_context(scores, before, after)
+    assert scores.tolist() == pytest.approx([0, ranking.CONTEXT_SHARE, 1.0, 0, 0])
