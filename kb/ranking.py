@@ -31,6 +31,10 @@ SPEAKER_BOOST = 3.0
 # Measured 0.05 to 0.5, both neighbours or one, all passages or transcript turns only: more than
 # 0.05 lets a strong passage's neighbours crowd out other answers (bench/search_quality.py).
 CONTEXT_SHARE = 0.05
+# The turn after a question (a transcript's "what would you suggest partners do?") gains this share
+# of the question's score, up to the question's own: the answer seldom repeats what was asked.
+# 0.2 to 1.0 measured; uncapped, an answer lifted past better passages cost the development set.
+ANSWER_SHARE = 0.7
 KIND_WEIGHT = {"boilerplate": 0.2, "resources": 0.7, "references": 0.7}  # lists and boilerplate count less
 
 
@@ -148,6 +152,18 @@ def add_context(scores: np.ndarray, before: np.ndarray, after: np.ndarray) -> No
     to_next, to_previous = after[scoring], before[scoring]
     scores[scoring[to_next] + 1] += shares[to_next]
     scores[scoring[to_previous] - 1] += shares[to_previous]
+
+
+def answer_questions(scores: np.ndarray, asks: np.ndarray) -> None:
+    """The chunk after each question that scores (`asks`: question chunks whose next chunk is of
+    their document) gains ANSWER_SHARE of its score, never passing it, in place."""
+    if ANSWER_SHARE == 0:
+        return
+    asked = np.flatnonzero(asks & (scores > 0))
+    if not len(asked):
+        return
+    lifted = np.minimum(scores[asked + 1] + ANSWER_SHARE * scores[asked], scores[asked])
+    scores[asked + 1] = np.maximum(scores[asked + 1], lifted)
 
 
 def boost_speaker(scores: np.ndarray, spoken: np.ndarray) -> None:

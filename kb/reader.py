@@ -96,6 +96,8 @@ class Reader:
             self.vocabulary = self.load_vocabulary()
             arrays = self.load_arrays()
             self.lengths = arrays["lengths"]
+            # a kb.db built before questions were marked has none: its answers gain no context
+            self.questions = arrays["questions"].astype(bool) if "questions" in arrays else np.zeros(len(self.lengths), bool)
             self.facets = FacetIndex(self.conn, self.n_chunks, arrays)
         except sqlite3.DatabaseError as exc:
             raise SearchError(f"{self.path}: not a kb.db built by 'kb build' ({exc})") from None

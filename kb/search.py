@@ -56,6 +56,7 @@ class Searcher:
         self.size = self.reader.n_chunks + 1  # score arrays are indexed by chunk id; id 0 is unused
         self.weights = ranking.kind_weights(self.facets.codes["kind"], self.facets.values["kind"])
         self.before, self.after = ranking.neighbours(self.facets.codes["document"])
+        self.asks = self.reader.questions & self.after
         self.interpreter = Interpreter(self.reader)
         self.matching = Matching(self.reader, self.size)
         self.analyses = Memo(lambda typed: self.interpreter.analysis(typed, self.coverage))
@@ -106,6 +107,7 @@ class Searcher:
         asked = asked_terms(analysis.terms, analysis.boosts)
         ranking.boost_coverage(scores, [found[t] for t in asked if t in found])
         ranking.add_context(scores, self.before, self.after)
+        ranking.answer_questions(scores, self.asks)
         return scores
 
     def ranked(self, query: Query) -> Ranked:

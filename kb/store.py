@@ -104,11 +104,21 @@ def write_start_arrays(db: sqlite_utils.Database, index: TfidfIndex) -> None:
     n_chunks = len(index.term_counts)
     lengths, vector_lengths = np.zeros(n_chunks + 1, dtype="<f4"), np.ones(n_chunks + 1, dtype="<f4")
     lengths[1:], vector_lengths[1:] = index.term_counts, index.vector_lengths
-    arrays = {"lengths": lengths, "vector_lengths": vector_lengths, **FacetIndex(db.conn, n_chunks).to_arrays()}
+    arrays = {"lengths": lengths, "vector_lengths": vector_lengths, "questions": questions(db, n_chunks),
+              **FacetIndex(db.conn, n_chunks).to_arrays()}
     with db.conn:
         bulk_insert(db, "kb_arrays", ((name, "bytes" if isinstance(a, bytes) else a.dtype.newbyteorder("<").str,
                                        a if isinstance(a, bytes) else np.ascontiguousarray(a, a.dtype.newbyteorder("<")).tobytes())
                                       for name, a in arrays.items()))
+
+
+def questions(db: sqlite_utils.Database, n_chunks: int) -> np.ndarray:
+    """1 by the id of each chunk whose text ends in a question (a turn that asks, whose answer is
+    the next turn: kb/ranking.py `answer_questions`), else 0."""
+    asks = np.zeros(n_chunks + 1, dtype="u1")
+    ids = [row[0] for row in db.conn.execute("select id from chunks where rtrim(text) like '%?'")]
+    asks[[i for i in ids if i <= n_chunks]] = 1
+    return asks
 
 
 def bulk_insert(db: sqlite_utils.Database, table: str, rows: Iterable[tuple]) -> None:

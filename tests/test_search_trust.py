@@ -246,3 +246,21 @@ def test_context_is_lent_to_neighbours_in_the_same_document_only():
     scores = np.array([0, 0, 1.0, 0, 0], dtype=np.float32)
     ranking.add_context(scores, before, after)
     assert scores.tolist() == pytest.approx([0, ranking.CONTEXT_SHARE, 1.0, 0, 0])
+
+
+def test_the_answer_to_a_question_is_listed_beside_it(kb):
+    # Robert asks "what would you suggest are the top couple of things partners should be doing
+    # ... to survive the current situation?"; the answer (reach out to the distributor) repeats
+    # none of it, and follows the question in the list
+    found = [norm(r["text"]) for r in kb.search("top things partners should do to survive covid", limit=5)]
+    asked = next(n for n, text in enumerate(found) if "top couple of things" in text)
+    assert "they need to reach out to the to the distributor" in found[asked + 1]
+
+
+def test_an_answer_gains_from_its_question_but_never_passes_it():
+    import numpy as np
+    from kb import ranking
+    asks = np.array([False, True, False, True, False])  # ids 1 and 3 ask; 2 and 4 answer
+    scores = np.array([0, 1.0, 0.1, 1.0, 0.9], dtype=np.float32)
+    ranking.answer_questions(scores, asks)
+    assert scores.tolist() == pytest.approx([0, 1.0, 0.1 + ranking.ANSWER_SHARE, 1.0, 1.0])
