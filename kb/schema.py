@@ -3,7 +3,7 @@ Bump SCHEMA_VERSION when a table changes, so that a reader refuses a kb.db built
 version with a message to rebuild, instead of failing on a missing column."""
 from __future__ import annotations
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8  # 8: nouns in -ator keep their ending in the index terms; kb_arrays "questions"
 # What a chunk can be (chunks.kind), in the order facets list them.
 CHUNK_KINDS = ("show_notes", "transcript", "section", "bullet", "table", "references", "resources", "boilerplate")
 TABLES = {

@@ -264,3 +264,14 @@ def test_an_answer_gains_from_its_question_but_never_passes_it():
     scores = np.array([0, 1.0, 0.1, 1.0, 0.9], dtype=np.float32)
     ranking.answer_questions(scores, asks)
     assert scores.tolist() == pytest.approx([0, 1.0, 0.1 + ranking.ANSWER_SHARE, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("query, word, not_it", [
+    ("Authenticator", "authenticator", "app and user authentication"),  # the app, not the act
+    ("accelerator", "accelerator", "accelerate this move to the cloud"),  # the incentive, not the verb
+])
+def test_a_noun_in_ator_is_not_its_verb(kb, query, word, not_it):
+    found = kb.search_with_facets(Query(query, 50))
+    assert found["results"] and all(word in in_context(r) for r in found["results"])
+    everything = kb.search(query, limit=50, weaker=True)
+    assert not any(not_it in norm(r["text"]) for r in everything)
