@@ -6,9 +6,13 @@ from __future__ import annotations
 import numpy as np
 
 from . import ranking
+from .analysis import terms
 from .query import Analysis
 from .reader import Reader
 from .topics import naming_phrases
+
+
+MAX_PHRASE_WORDS = 3  # a query of more words is a question, whose words need not stand together
 
 
 class Matching:
@@ -37,6 +41,9 @@ class Matching:
         or both its words when it names nothing ("capability score": not every passage with
         "score"), where a passage that scores has them. A name is held in its other names too,
         and where its topic is tagged ("Dickie data" for Dicker Data)."""
+        phrase = self.phrase_asked(analysis)
+        if phrase:
+            return ranking.holding_all(self.size, [self.reader.postings(t) for t in phrase])
         groups = analysis.concept_groups if analysis.terms else []
         if len(groups) != 2:
             return self.concepts_held(analysis, scores) > 0
@@ -46,6 +53,18 @@ class Matching:
         required = [held[0] | self.tagged_with_names(analysis)] if analysis.names else held
         every = np.logical_and.reduce(required)
         return every if (every & (scores > 0)).any() else held[0] | held[1]
+
+    def phrase_asked(self, analysis: Analysis) -> tuple[str, ...]:
+        """The word pairs of a short query that names nothing, where the corpus uses its words
+        together ("net customer adds", "partner agreement"): a passage with the words apart is
+        not on it. Empty for other queries."""
+        if analysis.names or analysis.speaker is not None:
+            return ()
+        found = terms(analysis.text)
+        words, pairs = [t for t in found if " " not in t], tuple(t for t in found if " " in t)
+        if not 2 <= len(words) <= MAX_PHRASE_WORDS or len(pairs) != len(words) - 1:
+            return ()
+        return pairs if all(self.reader.postings(p) is not None for p in pairs) else ()
 
     def tagged_with_names(self, analysis: Analysis) -> np.ndarray:
         """Chunks tagged with a topic whose name (not a part of a longer name) the query uses."""

@@ -275,3 +275,12 @@ def test_a_noun_in_ator_is_not_its_verb(kb, query, word, not_it):
     assert found["results"] and all(word in in_context(r) for r in found["results"])
     everything = kb.search(query, limit=50, weaker=True)
     assert not any(not_it in norm(r["text"]) for r in everything)
+
+
+@pytest.mark.parametrize("query, phrase", [("Partner Agreement", "partner agreement"),
+                                           ("net customer adds", "net customer adds")])
+def test_a_short_query_the_corpus_uses_as_a_phrase_lists_the_phrase(kb, query, phrase):
+    # "Partner Agreement" listed a passage on partners that mentions an agreement elsewhere
+    found = kb.search_with_facets(Query(query, 50))
+    assert found["results"] and all(phrase in in_context(r) for r in found["results"])
+    assert found["weaker"] > 0  # the words apart: weaker, not listed
