@@ -140,13 +140,10 @@ def neighbours(documents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return same, after
 
 
-def add_context(scores: np.ndarray, before: np.ndarray, after: np.ndarray) -> None:
+def add_context(scores: np.ndarray, before: np.ndarray, after: np.ndarray, scoring: np.ndarray) -> None:
     """Each chunk gains CONTEXT_SHARE of the scores of its neighbours in its document (`before`,
-    `after`: from `neighbours`), in place; only the chunks that score are looked at."""
-    if CONTEXT_SHARE == 0:
-        return
-    scoring = np.flatnonzero(scores)
-    if not len(scoring):
+    `after`: from `neighbours`), in place; only the chunks that score (`scoring`, their ids) lend."""
+    if CONTEXT_SHARE == 0 or not len(scoring):
         return
     shares = scores[scoring] * CONTEXT_SHARE
     to_next, to_previous = after[scoring], before[scoring]
@@ -154,13 +151,12 @@ def add_context(scores: np.ndarray, before: np.ndarray, after: np.ndarray) -> No
     scores[scoring[to_previous] - 1] += shares[to_previous]
 
 
-def answer_questions(scores: np.ndarray, asks: np.ndarray) -> None:
+def answer_questions(scores: np.ndarray, asks: np.ndarray, scoring: np.ndarray) -> None:
     """The chunk after each question that scores (`asks`: question chunks whose next chunk is of
-    their document) gains ANSWER_SHARE of its score, never passing it, in place."""
-    if ANSWER_SHARE == 0:
-        return
-    asked = np.flatnonzero(asks & (scores > 0))
-    if not len(asked):
+    their document; `scoring`: the ids that score) gains ANSWER_SHARE of its score, never
+    passing it, in place."""
+    asked = scoring[asks[scoring]]
+    if ANSWER_SHARE == 0 or not len(asked):
         return
     lifted = np.minimum(scores[asked + 1] + ANSWER_SHARE * scores[asked], scores[asked])
     scores[asked + 1] = np.maximum(scores[asked + 1], lifted)

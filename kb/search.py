@@ -106,8 +106,9 @@ class Searcher:
         ranking.boost_topics(scores, [self.facets.chunks_with_topic(t.name) for t in analysis.named])
         asked = asked_terms(analysis.terms, analysis.boosts)
         ranking.boost_coverage(scores, [found[t] for t in asked if t in found])
-        ranking.add_context(scores, self.before, self.after)
-        ranking.answer_questions(scores, self.asks)
+        scoring = np.flatnonzero(scores > 0)  # the few that score: the context passes read only these
+        ranking.add_context(scores, self.before, self.after, scoring)
+        ranking.answer_questions(scores, self.asks, scoring)
         return scores
 
     def ranked(self, query: Query) -> Ranked:

@@ -244,7 +244,7 @@ def test_context_is_lent_to_neighbours_in_the_same_document_only():
     documents = np.array([0, 1, 1, 2, 2], dtype=np.int32)  # id 0 unused; ids 1-2 and 3-4 are two documents
     before, after = ranking.neighbours(documents)
     scores = np.array([0, 0, 1.0, 0, 0], dtype=np.float32)
-    ranking.add_context(scores, before, after)
+    ranking.add_context(scores, before, after, np.flatnonzero(scores > 0))
     assert scores.tolist() == pytest.approx([0, ranking.CONTEXT_SHARE, 1.0, 0, 0])
 
 
@@ -262,7 +262,7 @@ def test_an_answer_gains_from_its_question_but_never_passes_it():
     from kb import ranking
     asks = np.array([False, True, False, True, False])  # ids 1 and 3 ask; 2 and 4 answer
     scores = np.array([0, 1.0, 0.1, 1.0, 0.9], dtype=np.float32)
-    ranking.answer_questions(scores, asks)
+    ranking.answer_questions(scores, asks, np.flatnonzero(scores > 0))
     assert scores.tolist() == pytest.approx([0, 1.0, 0.1 + ranking.ANSWER_SHARE, 1.0, 1.0])
 
 
