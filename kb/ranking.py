@@ -31,9 +31,9 @@ SPEAKER_BOOST = 3.0
 # Measured 0.05 to 0.5, both neighbours or one, all passages or transcript turns only: more than
 # 0.05 lets a strong passage's neighbours crowd out other answers (bench/search_quality.py).
 CONTEXT_SHARE = 0.05
-# The turn after a question (a transcript's "what would you suggest partners do?") gains this share
-# of the question's score, up to the question's own: the answer seldom repeats what was asked.
-# 0.2 to 1.0 measured; uncapped, an answer lifted past better passages cost the development set.
+# The turn after a question (a transcript's "what would you suggest partners do?") scores at least
+# this share of the question's score: the answer seldom repeats what was asked, and stays below it.
+# 0.5 to 0.9 measured (and adding a share instead: past the question it cost the development set).
 ANSWER_SHARE = 0.7
 KIND_WEIGHT = {"boilerplate": 0.2, "resources": 0.7, "references": 0.7}  # lists and boilerplate count less
 
@@ -141,25 +141,27 @@ def neighbours(documents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def add_context(scores: np.ndarray, before: np.ndarray, after: np.ndarray, scoring: np.ndarray) -> None:
-    """Each chunk gains CONTEXT_SHARE of the scores of its neighbours in its document (`before`,
-    `after`: from `neighbours`), in place; only the chunks that score (`scoring`, their ids) lend."""
+    """Each chunk that scores gains CONTEXT_SHARE of the scores of its neighbours in its document
+    (`before`, `after`: from `neighbours`), in place. `scoring`: the ids that score, the only ones
+    that lend or gain (a passage with none of the query's words stays out of the weaker count)."""
     if CONTEXT_SHARE == 0 or not len(scoring):
         return
     shares = scores[scoring] * CONTEXT_SHARE
-    to_next, to_previous = after[scoring], before[scoring]
-    scores[scoring[to_next] + 1] += shares[to_next]
-    scores[scoring[to_previous] - 1] += shares[to_previous]
+    for lends, step in ((after[scoring], 1), (before[scoring], -1)):
+        gains = scoring[lends] + step
+        held = scores[gains] > 0
+        scores[gains[held]] += shares[lends][held]
 
 
 def answer_questions(scores: np.ndarray, asks: np.ndarray, scoring: np.ndarray) -> None:
     """The chunk after each question that scores (`asks`: question chunks whose next chunk is of
-    their document; `scoring`: the ids that score) gains ANSWER_SHARE of its score, never
-    passing it, in place."""
+    their document; `scoring`: the ids that score) scores at least ANSWER_SHARE of the question's
+    score, in place."""
     asked = scoring[asks[scoring]]
+    asked = asked[scores[asked + 1] > 0]  # as with add_context, only an answer that scores gains
     if ANSWER_SHARE == 0 or not len(asked):
         return
-    lifted = np.minimum(scores[asked + 1] + ANSWER_SHARE * scores[asked], scores[asked])
-    scores[asked + 1] = np.maximum(scores[asked + 1], lifted)
+    scores[asked + 1] = np.maximum(scores[asked + 1], ANSWER_SHARE * scores[asked])
 
 
 def boost_speaker(scores: np.ndarray, spoken: np.ndarray) -> None:

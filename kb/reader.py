@@ -95,9 +95,7 @@ class Reader:
             self.taxonomy = self.load_taxonomy()
             self.vocabulary = self.load_vocabulary()
             arrays = self.load_arrays()
-            self.lengths = arrays["lengths"]
-            # a kb.db built before questions were marked has none: its answers gain no context
-            self.questions = arrays["questions"].astype(bool) if "questions" in arrays else np.zeros(len(self.lengths), bool)
+            self.lengths, self.questions = arrays["lengths"], arrays["questions"].astype(bool)
             self.facets = FacetIndex(self.conn, self.n_chunks, arrays)
         except sqlite3.DatabaseError as exc:
             raise SearchError(f"{self.path}: not a kb.db built by 'kb build' ({exc})") from None
@@ -123,7 +121,7 @@ class Reader:
     def load_arrays(self) -> dict[str, np.ndarray | bytes]:
         """The per-chunk arrays the build kept as one blob each (kb_arrays): `lengths`, each chunk's
         number of index terms by chunk id (BM25's length), `vector_lengths` (its TF-IDF vector's
-        length, which the weights are divided by), and the facet index's."""
+        length, which the weights are divided by), `questions` (1 where a chunk asks), the facets'."""
         return {name: data if dtype == "bytes" else np.frombuffer(data, dtype=np.dtype(dtype))
                 for name, dtype, data in self.conn.execute("select name, dtype, data from kb_arrays")}
 
