@@ -81,6 +81,13 @@ def keyword_similarity(size: int, postings: dict[str, Postings], weights: dict[s
     return scores
 
 
+def weights_in(postings: dict[str, Postings], chunk_id: int) -> dict[str, float]:
+    """Each term's TF-IDF weight in one chunk, read from its postings (ids are in order)."""
+    at = {t: int(np.searchsorted(p.chunk_ids, chunk_id)) for t, p in postings.items()}
+    return {t: float(p.weights[n]) if n < len(p.chunk_ids) and p.chunk_ids[n] == chunk_id else 0.0
+            for (t, p), n in zip(postings.items(), at.values())}
+
+
 def bm25(size: int, postings: dict[str, Postings], boosts: dict[str, float]) -> np.ndarray:
     """Okapi BM25 of every chunk, each term's contribution scaled by its boost."""
     scores = np.zeros(size, dtype=np.float32)

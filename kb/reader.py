@@ -174,9 +174,10 @@ class Reader:
             scores[ids] = len(words) * (BM25_K1 + 1) / (1 + self.index.norms[ids])
         return scores
 
-    def keywords(self, chunk_id: int) -> list[tuple[str, float]]:
-        return [tuple(r) for r in self.conn.execute(
-            "select term, weight from chunk_keywords where chunk_id = ? order by rank", (chunk_id,))]
+    def keywords(self, chunk_id: int) -> list[str]:
+        """A chunk's top words (stems), best first."""
+        row = self.conn.execute("select keywords from chunk_keywords where chunk_id = ?", (chunk_id,)).fetchone()
+        return json.loads(row[0]) if row else []
 
     def documents(self) -> list[sqlite3.Row]:
         return self.conn.execute("select * from documents").fetchall()

@@ -158,8 +158,8 @@ class Searcher:
 
     def related(self, chunk_id: int, limit: int = 5) -> list[dict]:
         """The passages nearest to one chunk by TF-IDF cosine over its top keywords."""
-        keywords = dict(self.reader.keywords(chunk_id))
-        scores = ranking.keyword_similarity(self.size, self.reader.found(keywords), keywords)
+        found = self.reader.found(self.reader.keywords(chunk_id))
+        scores = ranking.keyword_similarity(self.size, found, ranking.weights_in(found, chunk_id))
         if 0 <= chunk_id < self.size:
             scores[chunk_id] = 0
         scores *= self.weights
