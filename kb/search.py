@@ -99,8 +99,7 @@ class Searcher:
             return self.reader.full_text_scores(words, self.size) * self.weights if words else np.zeros(self.size)
         found = self.reader.found(analysis.boosts)
         deadline.check()
-        scores = ranking.fused(ranking.cosine(self.size, found, analysis.terms, analysis.boosts),
-                               ranking.bm25(self.size, found, analysis.boosts), self.weights)
+        scores = ranking.weighted(ranking.bm25(self.size, found, analysis.boosts), self.weights)
         ranking.boost_topics(scores, [self.facets.chunks_with_topic(t.name) for t in analysis.named])
         asked = asked_terms(analysis.terms, analysis.boosts)
         ranking.boost_coverage(scores, [found[t] for t in asked if t in found])
