@@ -283,3 +283,16 @@ def test_topic_counts_are_the_topics_of_the_chunks_counted(corpus_db, data):
         by_chunk.setdefault(chunk, []).append(code)
     expected = sorted(code for i in ids.tolist() for code in by_chunk.get(i, []))
     assert sorted(facets.topic_codes_of(ids).tolist()) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 4), min_size=1, max_size=60), st.integers(0, 12))
+def test_facet_values_are_listed_by_count_then_by_value(counts, limit):
+    # a chapter facet holds thousands of values, most counted once: the ties go by the value's text
+    from kb.facets import FacetIndex, top_values
+    values = [None] + [f"value {n:03d}"[::-1] for n in range(1, len(counts))]  # text order is not code order
+    facets = FacetIndex.__new__(FacetIndex)
+    facets.values, facets._value_order = {"chapter": values}, {}
+    found = top_values(np.array(counts), facets.value_order("chapter"), limit)
+    expected = sorted((c for c in range(1, len(counts)) if counts[c]), key=lambda c: (-counts[c], values[c]))[:limit]
+    assert found == [(c, counts[c]) for c in expected]
