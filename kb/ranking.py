@@ -163,10 +163,11 @@ def top_ids(scores: np.ndarray, k: int) -> list[int]:
     if best <= 0:
         return []
     bar = best / 2
-    candidates = np.flatnonzero(scores >= bar)
+    candidates = np.flatnonzero(scores >= bar) if scores.dtype.type(bar) > 0 else np.flatnonzero(scores > 0)
     while len(candidates) < k and bar > 0:
         bar = bar / 8 if bar > best / 1e6 else 0.0
-        candidates = np.flatnonzero(scores >= bar) if bar > 0 else np.flatnonzero(scores > 0)
+        # a bar below the scores' smallest step would round to 0 and take in the zeros
+        candidates = np.flatnonzero(scores >= bar) if scores.dtype.type(bar) > 0 else np.flatnonzero(scores > 0)
     if len(candidates) > 4 * k:  # many near the top: keep the k best, ties at the edge included
         edge = np.partition(scores[candidates], len(candidates) - k)[len(candidates) - k]
         candidates = candidates[scores[candidates] >= edge]
