@@ -1,7 +1,7 @@
 """Every ranking formula, one plain function each, from arrays to arrays: Okapi BM25 scaled and
 weighted by kind, the topic and coverage boosts, quoted phrases, the top ids, and the TF-IDF
-similarity of related passages. Scores are arrays
-indexed by chunk id (id 0 unused). A change to how passages are ranked is a change here.
+similarity of related passages. Scores are arrays indexed by chunk id (id 0 unused). A change to
+how passages are ranked is a change here.
 """
 from __future__ import annotations
 
@@ -59,9 +59,11 @@ def keyword_similarity(size: int, postings: dict[str, Postings], weights: dict[s
 
 def weights_in(postings: dict[str, Postings], chunk_id: int) -> dict[str, float]:
     """Each term's TF-IDF weight in one chunk, read from its postings (ids are in order)."""
-    at = {t: int(np.searchsorted(p.chunk_ids, chunk_id)) for t, p in postings.items()}
-    return {t: float(p.weights[n]) if n < len(p.chunk_ids) and p.chunk_ids[n] == chunk_id else 0.0
-            for (t, p), n in zip(postings.items(), at.values())}
+    weights = {}
+    for term, found in postings.items():
+        n = int(np.searchsorted(found.chunk_ids, chunk_id))
+        weights[term] = float(found.weights[n]) if n < len(found.chunk_ids) and found.chunk_ids[n] == chunk_id else 0.0
+    return weights
 
 
 def bm25(size: int, postings: dict[str, Postings], boosts: dict[str, float]) -> np.ndarray:
