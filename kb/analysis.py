@@ -95,10 +95,6 @@ def _american(match: re.Match) -> str:
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """Snowball's stem, but a noun in -ator keeps its ending: Snowball makes "authenticator"
-    "authentication" and "accelerator" "accelerate", and an app or an incentive is not an act."""
-    if word.endswith(("ator", "ators")) and len(word) > 6:
-        return word.removesuffix("s")
     return _stemmer.stemWord(word)
 
 

@@ -54,6 +54,7 @@ class FacetIndex:
                        for doc, title, episode in conn.execute("select id, title, episode from documents")}
         self._topic_chunks: dict[str, np.ndarray] = {}
         self._by_chunk: tuple[np.ndarray, np.ndarray] | None = None
+        self._value_order: dict[str, np.ndarray] = {}
         if arrays:
             self.values = json.loads(arrays["facet_values"].decode("utf-8"))
             self.codes = {name: arrays[f"codes:{name}"] for name in FACETS if name != "topic"}
@@ -135,7 +136,7 @@ class FacetIndex:
                 counts = np.bincount(self.topic_codes_of(ids), minlength=len(self.values[name]))
             else:
                 counts = np.bincount(self.codes[name][ids], minlength=len(self.values[name]))
-            facets[name] = [self.entry(name, c, n) for c, n in top_values(counts, self.values[name], limit)]
+            facets[name] = [self.entry(name, c, n) for c, n in top_values(counts, self.value_order(name), limit)]
         return facets
 
     def topic_codes_of(self, ids: np.ndarray) -> np.ndarray:
@@ -163,22 +164,30 @@ class FacetIndex:
             self._by_chunk = (starts, codes)
         return self._by_chunk
 
+    def value_order(self, name: str) -> np.ndarray:
+        """Each code's place among the facet's values in text order (ties in counts go by it),
+        found once per facet: a document or chapter facet has thousands of values."""
+        if name not in self._value_order:
+            texts = [str(v) for v in self.values[name]]
+            order = np.empty(len(texts), dtype=np.int64)
+            order[sorted(range(len(texts)), key=texts.__getitem__)] = np.arange(len(texts))
+            self._value_order[name] = order
+        return self._value_order[name]
+
     def entry(self, name: str, code: int, count: int) -> dict:
         value = self.values[name][code]
         label = self.labels.get(value, str(value)) if name == "document" else str(value)
         return {"value": value, "label": label, "count": count}
 
 
-def top_values(counts: np.ndarray, values: list, limit: int) -> list[tuple[int, int]]:
-    """(code, count) of the most frequent values, ties by value; code 0 (no value) left out.
-    Only the codes that can make the cut are sorted in Python: a facet can have thousands."""
+def top_values(counts: np.ndarray, order: np.ndarray, limit: int) -> list[tuple[int, int]]:
+    """(code, count) of the most frequent values, ties by value (`order`: each code's place in
+    text order); code 0 (no value) left out. Sorted in numpy: a facet can have thousands of ties."""
     if limit <= 0:
         return []
-    present = np.flatnonzero(counts)
-    present = present[present > 0]
-    if len(present) > limit:
+    present = np.flatnonzero(counts[1:]) + 1
+    if len(present) > limit:  # only those at or above the limit-th count can make the cut
         cut = np.partition(counts[present], len(present) - limit)[len(present) - limit]
         present = present[counts[present] >= cut]
-    tally = counts.tolist()
-    order = sorted(present.tolist(), key=lambda c: (-tally[c], str(values[c])))[:limit]
-    return [(c, tally[c]) for c in order]
+    best = present[np.lexsort((order[present], -counts[present]))][:limit]
+    return list(zip(best.tolist(), counts[best].tolist()))

@@ -32,6 +32,18 @@ class Matching:
             held += ranking.holding_all(self.size, [found[t] for t in concept])
         return held
 
+    def holding_a_concept(self, analysis: Analysis, scores: np.ndarray) -> np.ndarray:
+        """The chunks holding at least one of the query's concepts whole: the one-word concepts
+        marked on one mask, the others term by term."""
+        if not analysis.terms:
+            return scores > 0
+        found = self.reader.read_postings(t for concept in analysis.concepts for t in concept)
+        words = [found[c[0]] for c in analysis.concepts if len(c) == 1 and found[c[0]] is not None]
+        held = ranking.holding_any(self.size, words)
+        for concept in (c for c in analysis.concepts if len(c) > 1):
+            held |= ranking.holding_all(self.size, [found[t] for t in concept])
+        return held
+
     def matches(self, analysis: Analysis, scores: np.ndarray) -> np.ndarray:
         return ranking.matches(scores, self.holding(analysis, scores))
 
@@ -46,7 +58,7 @@ class Matching:
             return ranking.holding_all(self.size, [self.reader.postings(t) for t in phrase])
         groups = analysis.concept_groups if analysis.terms else []
         if len(groups) != 2:
-            return self.concepts_held(analysis, scores) > 0
+            return self.holding_a_concept(analysis, scores)
         found = self.reader.read_postings(t for group in groups for concept in group for t in concept)
         held = [ranking.holding_any_of(self.size, [[found[t] for t in concept] for concept in group])
                 for group in groups]  # the two groups hold every concept between them

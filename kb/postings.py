@@ -6,7 +6,8 @@ vector length (kb_arrays). What search needs of the index, without the build's s
 (scipy and scikit-learn load slowly)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -23,8 +24,14 @@ class Postings:
     idf: float
     df: int
     chunk_ids: np.ndarray
-    weights: np.ndarray  # L2-normalised TF-IDF, for the cosine
-    bm25: np.ndarray  # the term's BM25 contribution to each chunk
+    counts: np.ndarray
+    bm25: np.ndarray  # the term's BM25 contribution to each chunk, which search ranks by
+    vector_lengths: np.ndarray = field(repr=False)  # every chunk's TF-IDF vector length, by chunk id
+
+    @cached_property
+    def weights(self) -> np.ndarray:
+        """L2-normalised TF-IDF weights, for related passages: computed when first asked for."""
+        return tfidf_weights(self.counts, self.idf, self.vector_lengths[self.chunk_ids])
 
 
 def pack(array: np.ndarray, dtype: np.dtype) -> bytes:

@@ -1,21 +1,18 @@
-"""Every ranking formula, one plain function each, from arrays to arrays: TF-IDF cosine, Okapi BM25,
-their fusion, the topic and coverage boosts, quoted phrases and the top ids. Scores are arrays
-indexed by chunk id (id 0 unused). A change to how passages are ranked is a change here.
+"""Every ranking formula, one plain function each, from arrays to arrays: Okapi BM25 scaled and
+weighted by kind, the topic and coverage boosts, quoted phrases, the top ids, and the TF-IDF
+similarity of related passages. Scores are arrays indexed by chunk id (id 0 unused). A change to
+how passages are ranked is a change here.
 """
 from __future__ import annotations
-
-import math
-from collections import Counter
 
 import numpy as np
 
 from .postings import Postings
 
 BM25_K1, BM25_B = 1.2, 0.75
-# Fusion: each score scaled by its best value, then mixed. Measured on the development and own
-# queries (bench/queries-own.json): 0.25 cosine + 0.75 BM25 beat reciprocal-rank fusion, and
-# either alone (see the closing notes); scaling keeps it one pass over arrays, no sorting.
-COSINE_SHARE = 0.25
+# Search ranks by BM25 alone. A quarter of TF-IDF cosine mixed in was chosen on the first two query
+# sets; with the coverage, topic and match rules since, dropping it kept or raised MRR@10 on all six
+# sets (check 0.907 -> 0.923), and it was a third of the scoring time (README, search quality).
 TOPIC_BOOST = 0.3
 COVERAGE_WEIGHT = 1.0
 # A match scores at least this share of the best score (and holds a word the user typed): the
@@ -25,12 +22,6 @@ MATCH_SHARE = 0.2
 # The passages of a speaker the query names ("what did Brenton say about voice") count this much
 # more: theirs come first, and another speaker's passage that answers better can still follow.
 SPEAKER_BOOST = 3.0
-# A passage gains this share of its neighbours' scores (the passages before and after it in its
-# document): a turn that answers the question asked in the turn before, a paragraph that explains
-# the name the one before it gives (issue 14: "the answer is in the next chunk").
-# Measured 0.05 to 0.5, both neighbours or one, all passages or transcript turns only: more than
-# 0.05 lets a strong passage's neighbours crowd out other answers (bench/search_quality.py).
-CONTEXT_SHARE = 0.05
 # The turn after a question (a transcript's "what would you suggest partners do?") scores at least
 # this share of the question's score: the answer seldom repeats what was asked, and stays below it.
 # 0.5 to 0.9 measured (and adding a share instead: past the question it cost the development set).
@@ -61,27 +52,6 @@ def kind_weights(kinds: np.ndarray, names: list) -> np.ndarray:
     return by_kind[kinds]
 
 
-def query_weights(query_terms: list[str], idf: dict[str, float], boosts: dict[str, float] | None = None) -> dict[str, float]:
-    """The query's TF-IDF vector, weighted as the chunks are (sublinear tf, L2 norm).
-
-    Terms missing from the index are dropped; `boosts` scales some terms (expansions count less).
-    """
-    counts = Counter(t for t in query_terms if t in idf)
-    weights = {t: (1 + math.log(c)) * idf[t] * (boosts or {}).get(t, 1.0) for t, c in counts.items()}
-    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-    return {t: w / norm for t, w in weights.items()}
-
-
-def cosine(size: int, postings: dict[str, Postings], query_terms: list[str], boosts: dict[str, float]) -> np.ndarray:
-    """TF-IDF cosine of every chunk with the query (chunk weights are L2-normalised at build)."""
-    scores = np.zeros(size, dtype=np.float32)
-    idf = {t: p.idf for t, p in postings.items()}
-    for term, weight in query_weights(query_terms, idf, boosts).items():
-        found = postings[term]
-        scores[found.chunk_ids] += weight * found.weights
-    return scores
-
-
 def keyword_similarity(size: int, postings: dict[str, Postings], weights: dict[str, float]) -> np.ndarray:
     """Every chunk's TF-IDF weights on these terms, summed with the terms' own weights: how near
     each chunk is to a passage described by its keywords."""
@@ -89,6 +59,15 @@ def keyword_similarity(size: int, postings: dict[str, Postings], weights: dict[s
     for term, found in postings.items():
         scores[found.chunk_ids] += weights[term] * found.weights
     return scores
+
+
+def weights_in(postings: dict[str, Postings], chunk_id: int) -> dict[str, float]:
+    """Each term's TF-IDF weight in one chunk, read from its postings (ids are in order)."""
+    weights = {}
+    for term, found in postings.items():
+        n = int(np.searchsorted(found.chunk_ids, chunk_id))
+        weights[term] = float(found.weights[n]) if n < len(found.chunk_ids) and found.chunk_ids[n] == chunk_id else 0.0
+    return weights
 
 
 def bm25(size: int, postings: dict[str, Postings], boosts: dict[str, float]) -> np.ndarray:
@@ -106,15 +85,12 @@ def scale_to(scores: np.ndarray, top: float) -> None:
         scores *= top / best
 
 
-def fused(cosine_scores: np.ndarray, bm25_scores: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """COSINE_SHARE of the scaled cosine plus the rest of the scaled BM25, times each chunk's
-    weight; in place on the first array (at 100,000 chunks each pass over an array costs tens of
-    microseconds, a good share of a query)."""
-    scale_to(cosine_scores, COSINE_SHARE)
-    scale_to(bm25_scores, 1 - COSINE_SHARE)
-    cosine_scores += bm25_scores
-    cosine_scores *= weights
-    return cosine_scores
+def weighted(bm25_scores: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The BM25 scores scaled so that the best is 1 (what a result shows), times each chunk's
+    weight by its kind; in place."""
+    scale_to(bm25_scores, 1.0)
+    bm25_scores *= weights
+    return bm25_scores
 
 
 def boost_topics(scores: np.ndarray, tagged: list[np.ndarray]) -> None:
@@ -129,39 +105,22 @@ def boost_topics(scores: np.ndarray, tagged: list[np.ndarray]) -> None:
     scores[ids] *= 1 + TOPIC_BOOST * times.astype(np.float32) / len(tagged)
 
 
-def neighbours(documents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each chunk id, whether the chunk before it and the chunk after it are of the same
-    document (chunk ids run in document order; `documents` are codes by chunk id)."""
-    same = np.zeros(len(documents), dtype=bool)
-    same[1:] = documents[1:] == documents[:-1]
-    same[:2] = False  # id 0 is unused
-    after = np.zeros(len(documents), dtype=bool)
-    after[:-1] = same[1:]
-    return same, after
+def followed_in_document(documents: np.ndarray) -> np.ndarray:
+    """For each chunk id, whether the next chunk is of the same document (chunk ids run in
+    document order; `documents` are codes by chunk id; id 0 is unused)."""
+    followed = np.zeros(len(documents), dtype=bool)
+    followed[1:-1] = documents[2:] == documents[1:-1]
+    return followed
 
 
-def add_context(scores: np.ndarray, before: np.ndarray, after: np.ndarray, scoring: np.ndarray) -> None:
-    """Each chunk that scores gains CONTEXT_SHARE of the scores of its neighbours in its document
-    (`before`, `after`: from `neighbours`), in place. `scoring`: the ids that score, the only ones
-    that lend or gain (a passage with none of the query's words stays out of the weaker count)."""
-    if CONTEXT_SHARE == 0 or not len(scoring):
-        return
-    shares = scores[scoring] * CONTEXT_SHARE
-    for lends, step in ((after[scoring], 1), (before[scoring], -1)):
-        gains = scoring[lends] + step
-        held = scores[gains] > 0
-        scores[gains[held]] += shares[lends][held]
-
-
-def answer_questions(scores: np.ndarray, asks: np.ndarray, scoring: np.ndarray) -> None:
-    """The chunk after each question that scores (`asks`: question chunks whose next chunk is of
-    their document; `scoring`: the ids that score) scores at least ANSWER_SHARE of the question's
-    score, in place."""
-    asked = scoring[asks[scoring]]
-    asked = asked[scores[asked + 1] > 0]  # as with add_context, only an answer that scores gains
-    if ANSWER_SHARE == 0 or not len(asked):
-        return
-    scores[asked + 1] = np.maximum(scores[asked + 1], ANSWER_SHARE * scores[asked])
+def answer_questions(scores: np.ndarray, asking: np.ndarray) -> None:
+    """The chunk after each question that scores (`asking`: the ids of question chunks followed in
+    their document) scores at least ANSWER_SHARE of the question's score, in place; only an answer
+    that scores itself gains, so no passage becomes a weaker match by it."""
+    asked = asking[scores[asking] > 0]
+    asked = asked[scores[asked + 1] > 0]
+    if ANSWER_SHARE and len(asked):
+        scores[asked + 1] = np.maximum(scores[asked + 1], ANSWER_SHARE * scores[asked])
 
 
 def boost_speaker(scores: np.ndarray, spoken: np.ndarray) -> None:
@@ -228,10 +187,11 @@ def top_ids(scores: np.ndarray, k: int) -> list[int]:
     if best <= 0:
         return []
     bar = best / 2
-    candidates = np.flatnonzero(scores >= bar)
+    candidates = np.flatnonzero(scores >= bar) if scores.dtype.type(bar) > 0 else np.flatnonzero(scores > 0)
     while len(candidates) < k and bar > 0:
         bar = bar / 8 if bar > best / 1e6 else 0.0
-        candidates = np.flatnonzero(scores >= bar) if bar > 0 else np.flatnonzero(scores > 0)
+        # a bar below the scores' smallest step would round to 0 and take in the zeros
+        candidates = np.flatnonzero(scores >= bar) if scores.dtype.type(bar) > 0 else np.flatnonzero(scores > 0)
     if len(candidates) > 4 * k:  # many near the top: keep the k best, ties at the edge included
         edge = np.partition(scores[candidates], len(candidates) - k)[len(candidates) - k]
         candidates = candidates[scores[candidates] >= edge]

@@ -14,7 +14,7 @@ import numpy as np
 from ingest.errors import KBError
 
 from .facets import FacetIndex
-from .postings import Postings, tfidf_weights, unpack_counts, unpack_ids
+from .postings import Postings, unpack_counts, unpack_ids
 from .ranking import BM25_K1, bm25_weights, length_norms
 from .schema import SCHEMA_VERSION
 from .topics import Topic, topics_from_entries
@@ -174,9 +174,10 @@ class Reader:
             scores[ids] = len(words) * (BM25_K1 + 1) / (1 + self.index.norms[ids])
         return scores
 
-    def keywords(self, chunk_id: int) -> list[tuple[str, float]]:
-        return [tuple(r) for r in self.conn.execute(
-            "select term, weight from chunk_keywords where chunk_id = ? order by rank", (chunk_id,))]
+    def keywords(self, chunk_id: int) -> list[str]:
+        """A chunk's top words (stems), best first."""
+        row = self.conn.execute("select keywords from chunk_keywords where chunk_id = ?", (chunk_id,)).fetchone()
+        return json.loads(row[0]) if row else []
 
     def documents(self) -> list[sqlite3.Row]:
         return self.conn.execute("select * from documents").fetchall()
@@ -262,10 +263,9 @@ class PostingsIndex:
                     f"select term, idf, df, chunk_ids, counts from terms where term in "
                     f"({','.join('?' * len(batch))})", batch):
                 chunk_ids, counts = unpack_ids(ids, df), unpack_counts(counts, df)
-                weights = tfidf_weights(counts, idf, self.vector_lengths[chunk_ids])
                 bm25 = bm25_weights(counts, df, self.n_chunks, self.norms[chunk_ids])
-                got[term] = Postings(idf, df, chunk_ids, weights, bm25)
-                self._cached_bytes += 12 * len(chunk_ids)  # ids, weights and BM25 weights
+                got[term] = Postings(idf, df, chunk_ids, counts, bm25, self.vector_lengths)
+                self._cached_bytes += 12 * len(chunk_ids)  # ids, BM25 weights and (when asked for) TF-IDF weights
         for term in missing:
             cache[term] = got.setdefault(term, None)
         return got

@@ -3,7 +3,7 @@ Bump SCHEMA_VERSION when a table changes, so that a reader refuses a kb.db built
 version with a message to rebuild, instead of failing on a missing column."""
 from __future__ import annotations
 
-SCHEMA_VERSION = 8  # 8: nouns in -ator keep their ending in the index terms; kb_arrays "questions"
+SCHEMA_VERSION = 9  # 9: kb_arrays "questions"; 8: chunk_keywords a row a passage
 # What a chunk can be (chunks.kind), in the order facets list them.
 CHUNK_KINDS = ("show_notes", "transcript", "section", "bullet", "table", "references", "resources", "boilerplate")
 TABLES = {
@@ -37,8 +37,9 @@ TABLES = {
     "terms": dict(columns={"id": int, "term": str, "df": int, "idf": float, "chunk_ids": bytes,
                            "counts": bytes},
                   pk="id"),
-    "chunk_keywords": dict(columns={"chunk_id": int, "term": str, "weight": float, "rank": int},
-                           pk=("chunk_id", "rank"), foreign_keys=[("chunk_id", "chunks", "id")]),
+    # One row a passage, its top words as a JSON list (a row a word took 29 MB at 100,000 chunks)
+    "chunk_keywords": dict(columns={"chunk_id": int, "keywords": str}, pk="chunk_id",
+                           foreign_keys=[("chunk_id", "chunks", "id")]),
     "words": dict(columns={"id": int, "chunk_id": int, "word": str, "start": float, "end": float,
                            "confidence": float, "speaker": str}, pk="id", foreign_keys=[("chunk_id", "chunks", "id")]),
     "vocabulary": dict(columns={"id": int, "name": str, "names": str, "history": str, "topic": str}, pk="id"),

@@ -55,8 +55,8 @@ class Searcher:
         self.facets = self.reader.facets
         self.size = self.reader.n_chunks + 1  # score arrays are indexed by chunk id; id 0 is unused
         self.weights = ranking.kind_weights(self.facets.codes["kind"], self.facets.values["kind"])
-        self.before, self.after = ranking.neighbours(self.facets.codes["document"])
-        self.asks = self.reader.questions & self.after
+        # questions whose answer may be the next passage (a transcript's next turn): few, so kept as ids
+        self.asking = np.flatnonzero(self.reader.questions & ranking.followed_in_document(self.facets.codes["document"]))
         self.interpreter = Interpreter(self.reader)
         self.matching = Matching(self.reader, self.size)
         self.analyses = Memo(lambda typed: self.interpreter.analysis(typed, self.coverage))
@@ -101,14 +101,11 @@ class Searcher:
             return self.reader.full_text_scores(words, self.size) * self.weights if words else np.zeros(self.size)
         found = self.reader.found(analysis.boosts)
         deadline.check()
-        scores = ranking.fused(ranking.cosine(self.size, found, analysis.terms, analysis.boosts),
-                               ranking.bm25(self.size, found, analysis.boosts), self.weights)
+        scores = ranking.weighted(ranking.bm25(self.size, found, analysis.boosts), self.weights)
         ranking.boost_topics(scores, [self.facets.chunks_with_topic(t.name) for t in analysis.named])
         asked = asked_terms(analysis.terms, analysis.boosts)
         ranking.boost_coverage(scores, [found[t] for t in asked if t in found])
-        scoring = np.flatnonzero(scores > 0)  # the few that score: the context passes read only these
-        ranking.add_context(scores, self.before, self.after, scoring)
-        ranking.answer_questions(scores, self.asks, scoring)
+        ranking.answer_questions(scores, self.asking)
         return scores
 
     def ranked(self, query: Query) -> Ranked:
@@ -163,8 +160,8 @@ class Searcher:
 
     def related(self, chunk_id: int, limit: int = 5) -> list[dict]:
         """The passages nearest to one chunk by TF-IDF cosine over its top keywords."""
-        keywords = dict(self.reader.keywords(chunk_id))
-        scores = ranking.keyword_similarity(self.size, self.reader.found(keywords), keywords)
+        found = self.reader.found(self.reader.keywords(chunk_id))
+        scores = ranking.keyword_similarity(self.size, found, ranking.weights_in(found, chunk_id))
         if 0 <= chunk_id < self.size:
             scores[chunk_id] = 0
         scores *= self.weights

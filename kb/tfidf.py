@@ -12,8 +12,11 @@ of chunks into a count matrix with its own vocabulary, `merge_counts` joins the 
 from __future__ import annotations
 
 from array import array
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -52,7 +55,7 @@ class TfidfIndex:
     ids: np.ndarray
     weights: np.ndarray
     counts: np.ndarray
-    keywords: Iterable[tuple[int, str, float, int]]  # chunk_id, term, weight, rank
+    keywords: Iterable[tuple[int, str]]  # chunk_id, its top words as a JSON list, best first
     term_counts: list[int]  # index terms per chunk: the document length for BM25
     vector_lengths: np.ndarray  # each chunk's TF-IDF vector length before L2 normalisation
 
@@ -152,8 +155,9 @@ def tfidf_weights(counts: csr_matrix, idf: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def top_keywords(counts: csr_matrix, weights: np.ndarray, vocabulary: list[str],
-                 ids: np.ndarray) -> Iterator[tuple[int, str, float, int]]:
-    """Each chunk's highest-weighted single words (bigrams read badly and seldom recur)."""
+                 ids: np.ndarray) -> Iterator[tuple[int, str]]:
+    """Each chunk's highest-weighted single words (bigrams read badly and seldom recur), best
+    first, as a JSON list."""
     single = np.fromiter((" " not in term for term in vocabulary), bool, len(vocabulary))
     keep = single[counts.indices]
     rows = np.repeat(np.arange(counts.shape[0], dtype=np.int32), np.diff(counts.indptr))[keep]
@@ -164,5 +168,5 @@ def top_keywords(counts: csr_matrix, weights: np.ndarray, vocabulary: list[str],
     rows, columns, weights = rows[order], columns[order], weights[order]
     rank = np.arange(len(rows)) - np.searchsorted(rows, np.arange(counts.shape[0]))[rows]  # from 0 in each row
     top = rank < TOP_KEYWORDS
-    return zip(ids[rows[top]].tolist(), map(vocabulary.__getitem__, columns[top].tolist()),
-               np.round(weights[top].astype(np.float64), 4).tolist(), (rank[top] + 1).tolist())
+    words = zip(ids[rows[top]].tolist(), map(vocabulary.__getitem__, columns[top].tolist()))
+    return ((chunk_id, json.dumps([word for _, word in run])) for chunk_id, run in groupby(words, key=itemgetter(0)))

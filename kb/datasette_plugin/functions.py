@@ -3,7 +3,7 @@
 - kb_search(q, n)         JSON array of the ids of the n best matches for q, best first: the
                           passages the search page lists (weaker ones are left out)
 - kb_related(chunk_id, n) JSON array of the ids of the n chunks nearest to a chunk, nearest first
-- kb_score(q, chunk_id)   the fused relevance score of one chunk for q
+- kb_score(q, chunk_id)   the relevance score of one chunk for q (as search ranks it)
 - kb_snippet(text, q)     the part of text around the query's words
 - kb_mmss(seconds)        'MM:SS' (or 'H:MM:SS')
 - kb_export_item(document_id, topic, q, n)  one document as `kb export --format json` gives it

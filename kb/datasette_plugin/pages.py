@@ -160,7 +160,7 @@ def related_data(kb: Searcher, chunk_id: int, n: int) -> dict:
     rows = kb.reader.rows([chunk_id])
     if chunk_id not in rows:
         raise NotFound(f"No passage {chunk_id}")
-    keywords = [term for term, _ in kb.reader.keywords(chunk_id)]
+    keywords = kb.reader.keywords(chunk_id)
     return {"related_to": result(rows[chunk_id], 0.0, set()), "keywords": keywords, "limit": n,
             "results": kb.related(chunk_id, n)}
 
