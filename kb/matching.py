@@ -54,8 +54,10 @@ class Matching:
         "score"), where a passage that scores has them. A name is held in its other names too,
         and where its topic is tagged ("Dickie data" for Dicker Data)."""
         phrase = self.phrase_asked(analysis)
-        if phrase:
-            return ranking.holding_all(self.size, [self.reader.postings(t) for t in phrase])
+        if phrase:  # where some passage that scores has the phrase whole; else as any other query
+            held = ranking.holding_all(self.size, [self.reader.postings(t) for t in phrase])
+            if (held & (scores > 0)).any():
+                return held
         groups = analysis.concept_groups if analysis.terms else []
         if len(groups) != 2:
             return self.holding_a_concept(analysis, scores)

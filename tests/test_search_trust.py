@@ -264,3 +264,11 @@ def test_a_short_query_the_corpus_uses_as_a_phrase_lists_the_phrase(kb, query, p
     found = kb.search_with_facets(Query(query, 50))
     assert found["results"] and all(phrase in in_context(r) for r in found["results"])
     assert found["weaker"] > 0  # the words apart: weaker, not listed
+
+
+@pytest.mark.parametrize("query", ["cloud solution area", "incentive reward transaction"])
+def test_a_short_query_whose_pairs_never_meet_is_matched_by_its_words(kb, query):
+    # "cloud solution" and "solution area" are each in the corpus, never in one passage: the
+    # phrase rule listed no match at all
+    found = kb.search_with_facets(Query(query, 5))
+    assert found["total"] > 0 and found["results"]
