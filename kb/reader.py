@@ -174,8 +174,7 @@ class Reader:
             scores[ids] = len(words) * (BM25_K1 + 1) / (1 + self.index.norms[ids])
         return scores
 
-    def keywords(self, chunk_id: int) -> list[str]:
-        """A chunk's top words (stems), best first."""
+    def keywords(self, chunk_id: int) -> list[str]:  # a chunk's top words (stems), best first
         row = self.conn.execute("select keywords from chunk_keywords where chunk_id = ?", (chunk_id,)).fetchone()
         return json.loads(row[0]) if row else []
 
