@@ -144,7 +144,7 @@ def analyse(chunks: list[Chunk], taxonomy: list[Topic], progress: Progress | Non
     runs = _runs(len(chunks), workers * 4 if parallel else 1)
     try:
         if parallel:
-            with multiprocessing.get_context("fork").Pool(workers, initializer=die_with_parent) as pool:
+            with multiprocessing.get_context("fork").Pool(workers, initializer=start_worker) as pool:
                 results = list(_reporting(pool.imap(_analyse_run, runs), runs, progress))
         else:
             results = [_analyse_run(runs[0])]
@@ -160,9 +160,18 @@ _work: tuple[list[Chunk], list[Topic]] = ([], [])
 PR_SET_PDEATHSIG = 1
 
 
+def start_worker() -> None:
+    """In a worker: SIGTERM ends it at once, and it is killed when the build process dies."""
+    # `kb build` turns SIGTERM into SystemExit for a clean stop, and a forked worker inherited it:
+    # the pool ends its workers with SIGTERM, and a worker that exited through Python while
+    # holding the task queue's lock left its sibling waiting on that lock, and the build hung.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent()
+
+
 def die_with_parent() -> None:
-    """In a worker: be killed when the build process dies, however it dies (Linux), so that a
-    killed build leaves no workers computing for nobody."""
+    """Be killed when the build process dies, however it dies (Linux), so that a killed build
+    leaves no workers computing for nobody."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 

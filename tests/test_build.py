@@ -208,8 +208,31 @@ def test_forked_workers_die_with_the_build():
     # the kernel for SIGKILL when its parent dies.
     import multiprocessing
     import signal
-    from kb.build import die_with_parent
-    with multiprocessing.get_context("fork").Pool(1, initializer=die_with_parent) as pool:
+    from kb.build import start_worker
+    with multiprocessing.get_context("fork").Pool(1, initializer=start_worker) as pool:
         assert pool.map(parent_death_signal, [0]) == [signal.SIGKILL]
     with multiprocessing.get_context("fork").Pool(1) as pool:  # what a worker has without it
         assert pool.map(parent_death_signal, [0]) == [0]
+
+
+def sigterm_is_default(_) -> bool:
+    import signal
+    return signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+def test_workers_end_at_sigterm_though_kb_build_turns_it_into_an_exit():
+    # `kb build` (run in this process by other tests) makes SIGTERM raise SystemExit; forked
+    # workers inherited that, and one exiting through Python while it held the pool's task lock
+    # hung the build in CI. The pool's SIGTERM must end a worker at once.
+    import multiprocessing
+    import signal
+    from kb.build import start_worker
+    from kb.cli import stop_cleanly
+    before = signal.signal(signal.SIGTERM, stop_cleanly)
+    try:
+        with multiprocessing.get_context("fork").Pool(2, initializer=start_worker) as pool:
+            assert pool.map(sigterm_is_default, [0, 1]) == [True, True]
+        with multiprocessing.get_context("fork").Pool(1) as pool:  # what a worker had before
+            assert pool.map(sigterm_is_default, [0]) == [False]
+    finally:
+        signal.signal(signal.SIGTERM, before)
