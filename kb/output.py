@@ -16,8 +16,9 @@ def search_notes(found: dict) -> list[str]:
     speaker = found.get("speaker")
     if speaker and speaker["found"]:
         notes.append(f"Passages by {speaker['name']} first (for everyone's: kb search {speaker['asked']!r}).")
-    elif speaker:
-        notes.append(f"{speaker['name']} says nothing about {speaker['asked']!r}; here is what others said.")
+    elif speaker:  # "here is what others said" only when others said something
+        others = "; here is what others said" if found["results"] else ""
+        notes.append(f"{speaker['name']} says nothing about {speaker['asked']!r}{others}.")
     if not found["results"]:
         notes.append(f"No results for {found.get('corrected') or found['query']!r}.")
     if found["weaker"] and not found["weaker_listed"]:

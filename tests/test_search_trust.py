@@ -135,6 +135,15 @@ async def test_the_page_names_the_speaker_with_a_way_back(corpus_db):
     assert "Passages by <strong>Brenton Johnson</strong> first" in page and 'href="/-/kb-search?q=zero+trust"' in page
 
 
+
+async def test_a_speaker_on_what_nobody_said_is_told_without_others_to_show(corpus_db):
+    # "Tim O'Neill says nothing about 'quantum'; here is what others said." came before "No results"
+    from datasette.app import Datasette
+    result = CliRunner().invoke(cli, ["search", "what did tim oneill say about quantum", "--db", str(corpus_db)])
+    assert "Tim O’Neill says nothing about 'quantum'.\nNo results for 'what did tim oneill say about quantum'." in result.output
+    page = (await Datasette([str(corpus_db)]).client.get("/-/kb-search?q=what+did+Tim+say+about+quantum")).text
+    assert "says nothing about <strong>quantum</strong>" in page and "here is what others said" not in page
+
 RENAMED = """Renames Roundup Episode 501
 
 bp1
