@@ -110,7 +110,7 @@ def build_locked(sources: list[str | Path], db_path: str | Path, topics_path: st
             index = build_index(list(range(1, len(chunks) + 1)), counts)
             full_text.result()
         write_postings(db, index, chunks)
-        write_start_arrays(db, index)
+        write_start_arrays(db, index, chunks)
     return BuildSummary(
         documents=len(documents), episodes=sum(d.kind == "episode" for d in documents),
         chunks=len(chunks), topics=len(taxonomy), resources=sum(len(d.resources) for d in documents),

@@ -55,7 +55,7 @@ class Matching:
         and where its topic is tagged ("Dickie data" for Dicker Data)."""
         phrase = self.phrase_asked(analysis)
         if phrase:  # where some passage that scores has the phrase whole; else as any other query
-            held = ranking.holding_all(self.size, [self.reader.postings(t) for t in phrase])
+            held = ranking.holding_all(self.size, list(self.reader.read_postings(phrase).values()))
             if (held & (scores > 0)).any():
                 return held
         groups = analysis.concept_groups if analysis.terms else []
@@ -78,7 +78,7 @@ class Matching:
         words, pairs = [t for t in found if " " not in t], tuple(t for t in found if " " in t)
         if not 2 <= len(words) <= MAX_PHRASE_WORDS or len(pairs) != len(words) - 1:
             return ()
-        return pairs if all(self.reader.postings(p) is not None for p in pairs) else ()
+        return pairs if all(p is not None for p in self.reader.read_postings(pairs).values()) else ()
 
     def tagged_with_names(self, analysis: Analysis) -> np.ndarray:
         """Chunks tagged with a topic whose name (not a part of a longer name) the query uses."""

@@ -187,15 +187,20 @@ def top_ids(scores: np.ndarray, k: int) -> list[int]:
     if best <= 0:
         return []
     bar = best / 2
-    candidates = np.flatnonzero(scores >= bar) if scores.dtype.type(bar) > 0 else np.flatnonzero(scores > 0)
+    candidates = at_or_above(scores, bar)
     while len(candidates) < k and bar > 0:
         bar = bar / 8 if bar > best / 1e6 else 0.0
-        # a bar below the scores' smallest step would round to 0 and take in the zeros
-        candidates = np.flatnonzero(scores >= bar) if scores.dtype.type(bar) > 0 else np.flatnonzero(scores > 0)
+        candidates = at_or_above(scores, bar)
     if len(candidates) > 4 * k:  # many near the top: keep the k best, ties at the edge included
         edge = np.partition(scores[candidates], len(candidates) - k)[len(candidates) - k]
         candidates = candidates[scores[candidates] >= edge]
     return sorted(candidates.tolist(), key=lambda i: (-scores[i], i))[:k]
+
+
+def at_or_above(scores: np.ndarray, bar: float) -> np.ndarray:
+    """Ids of the positive scores at or above the bar; a bar below the scores' smallest step
+    rounds to 0 in their type, and would take in the zeros."""
+    return np.flatnonzero(scores >= bar) if scores.dtype.type(bar) > 0 else np.flatnonzero(scores > 0)
 
 
 def top_among(scores: np.ndarray, ids: np.ndarray, k: int) -> list[int]:

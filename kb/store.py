@@ -98,13 +98,13 @@ def write_postings(db: sqlite_utils.Database, index: TfidfIndex, chunks: list[Ch
     ensure_indexes(db)
 
 
-def write_start_arrays(db: sqlite_utils.Database, index: TfidfIndex) -> None:
+def write_start_arrays(db: sqlite_utils.Database, index: TfidfIndex, chunks: list[Chunk]) -> None:
     """The kb_arrays blobs a search opens kb.db with (kb/reader.py): each chunk's BM25 length,
     TF-IDF vector length and facet codes, computed here once from the rows just written."""
     n_chunks = len(index.term_counts)
     lengths, vector_lengths = np.zeros(n_chunks + 1, dtype="<f4"), np.ones(n_chunks + 1, dtype="<f4")
     lengths[1:], vector_lengths[1:] = index.term_counts, index.vector_lengths
-    arrays = {"lengths": lengths, "vector_lengths": vector_lengths, "questions": questions(db, n_chunks),
+    arrays = {"lengths": lengths, "vector_lengths": vector_lengths, "questions": questions(chunks),
               **FacetIndex(db.conn, n_chunks).to_arrays()}
     with db.conn:
         bulk_insert(db, "kb_arrays", ((name, "bytes" if isinstance(a, bytes) else a.dtype.newbyteorder("<").str,
@@ -112,13 +112,10 @@ def write_start_arrays(db: sqlite_utils.Database, index: TfidfIndex) -> None:
                                       for name, a in arrays.items()))
 
 
-def questions(db: sqlite_utils.Database, n_chunks: int) -> np.ndarray:
+def questions(chunks: list[Chunk]) -> np.ndarray:
     """1 by the id of each chunk whose text ends in a question (a turn that asks, whose answer is
-    the next turn: kb/ranking.py `answer_questions`), else 0."""
-    asks = np.zeros(n_chunks + 1, dtype="u1")
-    ids = [row[0] for row in db.conn.execute("select id from chunks where rtrim(text) like '%?'")]
-    asks[[i for i in ids if i <= n_chunks]] = 1
-    return asks
+    the next turn: kb/ranking.py `answer_questions`), else 0; from the chunks in memory."""
+    return np.array([0] + [c.text.rstrip(" ").endswith("?") for c in chunks], dtype="u1")
 
 
 def bulk_insert(db: sqlite_utils.Database, table: str, rows: Iterable[tuple]) -> None:
