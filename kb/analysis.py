@@ -53,7 +53,7 @@ PERCENT = re.compile(r"(\d)\s?%")
 # Kept although sklearn lists them: in this domain they carry meaning ("IT partners", "the US").
 MEANINGFUL = {"it", "us", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
               "ten", "eleven", "twelve", "fifteen", "twenty", "forty", "fifty", "sixty", "hundred",
-              "first", "third", "call", "system", "bill", "fire", "find", "top", "full", "back"}
+              "first", "third", "call", "system", "bill", "fire", "find", "top", "full", "back", "least"}
 
 
 def english_stop_words() -> frozenset[str]:

@@ -3,6 +3,8 @@ of the query's concepts (kb/query.py: a name it uses, another name of it, or a w
 for a query of two concepts the name, or both words."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from . import ranking
@@ -13,6 +15,10 @@ from .topics import naming_phrases
 
 
 MAX_PHRASE_WORDS = 3  # a query of more words is a question, whose words need not stand together
+# Agent nouns that Snowball stems as their verb and its nouns: "authenticator" as "authentication",
+# "accelerator" as "accelerate" (jargon-sixth.json: 7 of 12 listed for "Authenticator" were on
+# authentication). As a query's one word, a passage must have the noun itself.
+AGENT_NOUN = re.compile(r"[a-z]{3,}ators?")
 
 
 class Matching:
@@ -48,6 +54,9 @@ class Matching:
         return ranking.matches(scores, self.holding(analysis, scores))
 
     def holding(self, analysis: Analysis, scores: np.ndarray) -> np.ndarray:
+        return self.in_own_form(analysis, self.holding_asked(analysis, scores), scores)
+
+    def holding_asked(self, analysis: Analysis, scores: np.ndarray) -> np.ndarray:
         """The chunks holding what the query asks: one of its concepts; but a query of two must
         have the name it uses ("Solutions Partner for Security": not every passage on security),
         or both its words when it names nothing ("capability score": not every passage with
@@ -67,6 +76,27 @@ class Matching:
         required = [held[0] | self.tagged_with_names(analysis)] if analysis.names else held
         every = np.logical_and.reduce(required)
         return every if (every & (scores > 0)).any() else held[0] | held[1]
+
+    def in_own_form(self, analysis: Analysis, held: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        """For a query of one agent noun ("Authenticator"), the chunks held that have the noun as
+        written, where some that score do; else, and for other queries, all those held."""
+        word = self.agent_noun_asked(analysis)
+        if not word:
+            return held
+        own = np.zeros(self.size, dtype=bool)
+        own[self.reader.holding_word(np.flatnonzero(held & (scores > 0)), word)] = True
+        return own if own.any() else held
+
+    @staticmethod
+    def agent_noun_asked(analysis: Analysis) -> str | None:
+        """The singular of the query's one word when it is an agent noun, or None."""
+        groups = analysis.concept_groups if analysis.terms else []
+        if len(groups) != 1 or len(groups[0]) != 1 or len(groups[0][0]) != 1:
+            return None
+        words = re.findall(r"[a-z]+", analysis.text.lower())
+        if len(words) != 1 or not AGENT_NOUN.fullmatch(words[0]) or tuple(terms(words[0])) != groups[0][0]:
+            return None
+        return words[0].removesuffix("s")
 
     def phrase_asked(self, analysis: Analysis) -> tuple[str, ...]:
         """The word pairs of a short query that names nothing, where the corpus uses its words

@@ -151,6 +151,15 @@ class Reader:
                   where c.id in ({','.join('?' * len(ids))})"""
         return {r["id"]: r for r in self.conn.execute(sql, ids)}
 
+    def holding_word(self, ids: np.ndarray, word: str) -> np.ndarray:
+        """Those of these chunks whose text or heading has `word` (letters only) as written, plurals
+        and all: the stems cannot tell "authenticator" from "authentication"."""
+        sql = """select c.id from json_each(?) j join chunks c on c.id = j.value
+                 where c.text like ? or c.heading like ?"""
+        pattern = f"%{word}%"
+        found = self.conn.execute(sql, (json.dumps(ids.tolist()), pattern, pattern)).fetchall()
+        return np.array([r[0] for r in found], dtype=np.int64)
+
     def timed_words(self, chunk_ids: list[int]) -> dict[int, list[tuple[str, float | None]]]:
         """The words table's (word, start) pairs of each chunk, in order."""
         timed: dict[int, list[tuple[str, float | None]]] = {}
