@@ -12,6 +12,8 @@ from .analysis import lowered
 # Labels transcripts give to turns whose speaker is not known: never a person to filter on.
 NOT_A_PERSON = re.compile(r"^(unknown|unidentified|speaker|announcer|host|guest|narrator|interviewer|"
                           r"voice ?over|voiceover|caller|audience)\b|^speaker \d+$|^\d+$", re.I)
+# Of those, the roles a query can name as "the announcer", "the host": that speaker label's turns.
+ROLE = re.compile(r"^(announcer|host|narrator|interviewer|voice ?over|voiceover)$", re.I)
 # One-word names that are also ordinary words: they name a speaker only when written with a capital.
 COMMON_WORDS = {"will", "mark", "bill", "grant", "frank", "rich", "hope", "may", "june", "april", "august",
                 "rose", "page", "hunter", "young", "price", "rich", "ray", "sky", "dawn", "chance", "case"}
@@ -49,9 +51,23 @@ class SpeakerNames:
             + r")(?:['’]s)?(?![\w'’])", re.I) if self.by_form else None
         # the pattern lets an apostrophe out ("Tim ONeill"), so a name is looked up without them
         self.by_bare = {form.replace("'", ""): person for form, person in self.by_form.items()}
+        self.roles = {simple(s): s for s in speakers if s and ROLE.match(s.strip())}
+        self.role_pattern = re.compile(r"(?<![\w'’])the\s+(" + "|".join(map(re.escape, self.roles)) + r")(?:['’]s)?(?![\w'’])",
+                                       re.I) if self.roles else None
 
     def find(self, text: str) -> NamedSpeaker | None:
-        """The speaker the query names, if it names one (the first, where it names several)."""
+        """The speaker the query names, if it names one (the first, where it names several), else
+        the role it names ("what does the announcer say about training")."""
+        return self.person_named(text) or self.role_named(text)
+
+    def role_named(self, text: str) -> NamedSpeaker | None:
+        match = self.role_pattern.search(text) if self.role_pattern else None
+        if match is None:
+            return None
+        rest = without_question_words(text[:match.start()] + " " + text[match.end():])
+        return NamedSpeaker(self.roles[simple(match.group(1))], match.group(0), rest)
+
+    def person_named(self, text: str) -> NamedSpeaker | None:
         if self.pattern is None:
             return None
         for match in self.pattern.finditer(text):

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from kb.build import build_kb
 from kb.cli import cli
 from kb.search import Query, Searcher
+from kb.speakers import SpeakerNames
 from kb.vocabulary import VocabularyError, load_vocabulary, vocabulary_from_entries
 
 from conftest import ROOT, TOPICS
@@ -101,6 +102,22 @@ def test_a_speaker_named_in_the_query(kb, query, speaker, asked, says):
         assert found["speaker"]["found"] and top["speaker"] == speaker and says in norm(top["text"])
     else:  # Brenton never talks about calling plans: the page says so, and shows who did
         assert not found["speaker"]["found"] and top["speaker"] != speaker and "calling plan" in norm(top["text"])
+
+
+def test_a_role_named_in_the_query_is_that_speaker_label(kb):
+    # queries-sixth.json: "the announcer" was ranked as a word; the announcer's turn says "CIA ops"
+    found = kb.search_with_facets(Query("what does the announcer say about ciaops training", 5))
+    assert (found["speaker"]["name"], found["speaker"]["asked"]) == ("Announcer", "ciaops training")
+    top = found["results"][0]
+    assert top["speaker"] == "Announcer" and "cia ops" in norm(top["text"])
+
+
+def test_only_roles_are_named_never_an_unknown_speaker():
+    names = SpeakerNames(["Robert Crane", "Host", "Unknown Speaker", "Speaker 2"])
+    assert names.find("what did the host say about F1").name == "Host"
+    assert names.find("host a webinar on F1") is None  # "the" makes it the role
+    assert names.find("what did the unknown speaker say about F1") is None
+    assert names.find("the speaker 2 on F1") is None
 
 
 @pytest.mark.parametrize("query", ["what did tim oneill say about distribution", "Tim ONeill on distribution",
