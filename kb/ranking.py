@@ -26,6 +26,10 @@ SPEAKER_BOOST = 3.0
 # this share of the question's score: the answer seldom repeats what was asked, and stays below it.
 # 0.5 to 0.9 measured (and adding a share instead: past the question it cost the development set).
 ANSWER_SHARE = 0.7
+# A query that asks for links ("which link covered ...", "show notes resource links") finds its
+# episode by the passages on it; the episode's list of links then scores this share of its best.
+LINKS_SHARE = 1.1
+LINK_WORDS = {"link", "links", "url", "urls"}
 KIND_WEIGHT = {"boilerplate": 0.2, "resources": 0.7, "references": 0.7}  # lists and boilerplate count less
 
 
@@ -111,6 +115,16 @@ def followed_in_document(documents: np.ndarray) -> np.ndarray:
     followed = np.zeros(len(documents), dtype=bool)
     followed[1:-1] = documents[2:] == documents[1:-1]
     return followed
+
+
+def lift_link_lists(scores: np.ndarray, matched: np.ndarray, lists: np.ndarray, documents: np.ndarray) -> None:
+    """Each list of links (chunk ids) of a document with a match scores at least LINKS_SHARE of
+    that document's best match, and is a match, in place (`documents`: codes by chunk id)."""
+    best = np.zeros(documents.max() + 1, dtype=scores.dtype)
+    np.maximum.at(best, documents[matched], scores[matched])
+    lifted = lists[best[documents[lists]] > 0]
+    scores[lifted] = np.maximum(scores[lifted], LINKS_SHARE * best[documents[lifted]])
+    matched[lifted] = True
 
 
 def answer_questions(scores: np.ndarray, asking: np.ndarray) -> None:

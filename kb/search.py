@@ -57,6 +57,8 @@ class Searcher:
         self.weights = ranking.kind_weights(self.facets.codes["kind"], self.facets.values["kind"])
         # questions whose answer may be the next passage (a transcript's next turn): few, so kept as ids
         self.asking = np.flatnonzero(self.reader.questions & ranking.followed_in_document(self.facets.codes["document"]))
+        resources = self.facets.code_of("kind", "resources")  # each episode's list of links
+        self.link_lists = np.flatnonzero(self.facets.codes["kind"] == resources) if resources else np.array([], int)
         self.interpreter = Interpreter(self.reader)
         self.matching = Matching(self.reader, self.size)
         self.analyses = Memo(lambda typed: self.interpreter.analysis(typed, self.coverage))
@@ -120,6 +122,8 @@ class Searcher:
             required = [self.reader.postings(t) for terms in phrases for t in terms]
             scores = np.where(ranking.holding_all(self.size, required), scores, 0)
         matched = self.matching.matches(analysis, scores)
+        if ranking.LINK_WORDS & set(re.findall(r"[a-z]+", analysis.text.lower())) and len(self.link_lists):
+            ranking.lift_link_lists(scores, matched, self.link_lists, self.facets.codes["document"])
         by_speaker = False
         if analysis.speaker is not None:
             spoken = self.facets.mask(Filters(speaker=(analysis.speaker.name,)), self.reader.n_chunks)

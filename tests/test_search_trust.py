@@ -324,3 +324,21 @@ def test_a_stop_word_that_makes_the_term_is_kept(kb):
     found = kb.search_with_facets(Query("least privilege", 50))
     assert found["total"] == 2 and found["weaker"] > 0  # the corpus says it twice
     assert all("least privilege" in in_context(r).replace("-", " ") for r in found["results"])
+
+
+@pytest.mark.parametrize("query, episode", [
+    ("Need to Know episode 234 show notes resource links", 234),
+    ("What links were in the show notes for the Leigh Wood episode about Inspire?", 220),
+])
+def test_a_query_for_links_lists_the_episodes_links_first(kb, query, episode):
+    # queries-fresh.json: the list of links holds none of the words asked (they are in the show
+    # notes beside it), so it was not even listed
+    found = kb.search_with_facets(Query(query, 5))
+    top = found["results"][0]
+    assert (top["kind"], top["episode"]) == ("resources", episode)
+    assert sum(f["count"] for f in found["facets"]["kind"] if f["value"] == "resources") >= 1
+
+
+def test_a_query_that_asks_no_links_finds_the_passage_first(kb):
+    top = kb.search("Leigh Wood Inspire", limit=1)[0]
+    assert (top["kind"], top["episode"]) == ("show_notes", 220)
