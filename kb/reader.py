@@ -222,9 +222,9 @@ class Reader:
         """(topic name, document id, passages) for these documents."""
         if not document_ids:
             return []
-        sql = f"""select t.name, c.document_id, count(*) from chunk_topics ct
-                  join chunks c on c.id = ct.chunk_id join topics t on t.id = ct.topic_id
-                  where c.document_id in ({','.join('?' * len(document_ids))}) group by t.name, c.document_id"""
+        # from each passage's own `topics` (names): chunk_topics is keyed by topic, not passage
+        sql = f"""select j.value, c.document_id, count(*) from chunks c, json_each(c.topics) j
+                  where c.document_id in ({','.join('?' * len(document_ids))}) group by j.value, c.document_id"""
         return [tuple(r) for r in self.conn.execute(sql, document_ids)]
 
     def document_rank(self) -> np.ndarray:

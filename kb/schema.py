@@ -3,7 +3,7 @@ Bump SCHEMA_VERSION when a table changes, so that a reader refuses a kb.db built
 version with a message to rebuild, instead of failing on a missing column."""
 from __future__ import annotations
 
-SCHEMA_VERSION = 9  # 9: kb_arrays "questions"; 8: chunk_keywords a row a passage
+SCHEMA_VERSION = 10  # 10: chunk_topics keyed by topic; 9: kb_arrays "questions"; 8: chunk_keywords a row a passage
 # What a chunk can be (chunks.kind), in the order facets list them.
 CHUNK_KINDS = ("show_notes", "transcript", "section", "bullet", "table", "references", "resources", "boilerplate")
 TABLES = {
@@ -32,7 +32,9 @@ TABLES = {
         "id": str, "name": str, "description": str, "aliases": str, "patterns": str, "pattern_needs": str,
         "chunk_count": int, "document_count": int, "feed": str,
     }, pk="id"),
-    "chunk_topics": dict(columns={"chunk_id": int, "topic_id": str}, pk=("chunk_id", "topic_id"),
+    # Keyed by topic first: a topic's passages are read in order, and no second index is needed (a
+    # passage's topics are also its `topics` column)
+    "chunk_topics": dict(columns={"chunk_id": int, "topic_id": str}, pk=("topic_id", "chunk_id"),
                          foreign_keys=[("chunk_id", "chunks", "id"), ("topic_id", "topics", "id")]),
     "terms": dict(columns={"id": int, "term": str, "df": int, "idf": float, "chunk_ids": bytes,
                            "counts": bytes},
@@ -54,7 +56,7 @@ TABLES = {
 }
 INDEXES = [
     ("chunks", ["document_id"]), ("chunks", ["kind"]), ("chunks", ["speaker"]),
-    ("resources", ["document_id"]), ("chunk_topics", ["topic_id"]), ("terms", ["term"]),
+    ("resources", ["document_id"]), ("terms", ["term"]),
     ("words", ["chunk_id"]), ("documents", ["episode"]), ("chapters", ["document_id"]), ("chunks", ["chapter"]),
     ("facts", ["document_id"]), ("facts", ["chunk_id"]), ("facts", ["unit"]),
     ("documents", ["show", "season", "episode"]),

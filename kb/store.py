@@ -68,7 +68,8 @@ def write_passages(db: sqlite_utils.Database, documents: list[Document], chunks:
         bulk_insert(db, "chunks", chunk_rows(chunks, term_counts, names, chunk_chapters(chunks, chapters)))
         db["resources"].insert_all(resource_rows(documents))
         db["topics"].insert_all(topic_rows(topics, chunks))
-        bulk_insert(db, "chunk_topics", ((cid, t) for cid, c in enumerate(chunks, 1) for t in c.topics))
+        bulk_insert(db, "chunk_topics", sorted(((cid, t) for cid, c in enumerate(chunks, 1) for t in c.topics),
+                                               key=lambda row: row[1]))  # in key order: appended, not inserted
         bulk_insert(db, "words", word_rows(chunks))
         bulk_insert(db, "vocabulary", ((n, entry.names[0], json.dumps(entry.names, ensure_ascii=False), entry.history,
                                         entry.topic) for n, entry in enumerate(vocabulary, 1)))
