@@ -5,6 +5,7 @@ import contextlib
 import ctypes
 import hashlib
 import multiprocessing
+import multiprocessing.pool
 import os
 import re
 import signal
@@ -98,7 +99,8 @@ def build_locked(sources: list[str | Path], db_path: str | Path, topics_path: st
     say(f"Indexing {len(chunks)} chunks")
     counts = analyse(chunks, taxonomy, say)
     facts = extract_facts(documents, chunks)
-    if generated := add_generated_chapters(documents, chunks, taxonomy, counts):
+    spread = forked_map if len(chunks) >= PARALLEL_FROM_CHUNKS else map
+    if generated := add_generated_chapters(documents, chunks, taxonomy, counts, spread):
         say(f"Generated chapters for {generated} transcript(s) that had none")
     say(f"Writing {db_path}")
     with atomic_database(db_path) as db:
@@ -144,7 +146,7 @@ def analyse(chunks: list[Chunk], taxonomy: list[Topic], progress: Progress | Non
     runs = _runs(len(chunks), workers * 4 if parallel else 1)
     try:
         if parallel:
-            with multiprocessing.get_context("fork").Pool(workers, initializer=start_worker) as pool:
+            with forked_pool(workers) as pool:
                 results = list(_reporting(pool.imap(_analyse_run, runs), runs, progress))
         else:
             results = [_analyse_run(runs[0])]
@@ -154,6 +156,21 @@ def analyse(chunks: list[Chunk], taxonomy: list[Topic], progress: Progress | Non
         for chunk, ids in zip(chunks[start:], topic_ids):
             chunk.topics = ids
     return merge_counts(counts for counts, _ in results)
+
+
+def forked_pool(workers: int) -> multiprocessing.pool.Pool:
+    """Worker processes forked from this one: they read its memory as it was (no pickling)."""
+    return multiprocessing.get_context("fork").Pool(workers, initializer=start_worker)
+
+
+def forked_map(function: Callable, items) -> list:
+    """function over items in forked workers, where the machine has more than one core and can fork."""
+    items = list(items)
+    workers = min(os.cpu_count() or 1, 8, len(items))
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [function(item) for item in items]
+    with forked_pool(workers) as pool:
+        return pool.map(function, items, chunksize=max(1, len(items) // (workers * 4)))
 
 
 _work: tuple[list[Chunk], list[Topic]] = ([], [])

@@ -20,6 +20,7 @@ import math
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -55,9 +56,12 @@ class Turn:
 
 
 def add_generated_chapters(documents: list[Document], chunks: list[Chunk], taxonomy: list[Topic],
-                           counts: Counts) -> int:
+                           counts: Counts, spread: Callable = map) -> int:
     """Give each document with a transcript over LONG_ENOUGH_SECONDS and no chapters generated ones
-    (chunks must carry their topics; `counts` are their index terms). Returns how many got chapters."""
+    (chunks must carry their topics; `counts` are their index terms). Returns how many got chapters.
+    `spread(function, items)` maps the documents' work (kb/build.py: over forked workers, which
+    read what they need from the memory they share, set in _job)."""
+    global _job
     by_document: dict[str, list[tuple[int, Chunk]]] = {}
     for row, chunk in enumerate(chunks):
         if chunk.start is not None:
@@ -65,10 +69,22 @@ def add_generated_chapters(documents: list[Document], chunks: list[Chunk], taxon
     wanted = [d for d in documents if not d.chapters and d.id in by_document]
     if not wanted:
         return 0
-    names, corpus = {t.id: t.name for t in taxonomy}, corpus_terms(counts, chunks)
-    for doc in wanted:
-        doc.chapters = generate_chapters(turns_of(doc, by_document[doc.id]), names, corpus)
+    _job = (wanted, by_document, {t.id: t.name for t in taxonomy}, corpus_terms(counts, chunks))
+    try:
+        found = list(spread(_chapters_for, range(len(wanted))))
+    finally:
+        _job = None
+    for doc, chapters in zip(wanted, found):
+        doc.chapters = chapters
     return sum(bool(d.chapters) for d in wanted)
+
+
+_job: tuple | None = None
+
+
+def _chapters_for(n: int) -> list[Chapter]:
+    wanted, by_document, names, corpus = _job
+    return generate_chapters(turns_of(wanted[n], by_document[wanted[n].id]), names, corpus)
 
 
 def turns_of(doc: Document, chunks: list[tuple[int, Chunk]]) -> list[Turn]:
