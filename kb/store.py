@@ -91,7 +91,7 @@ def write_full_text(db: sqlite_utils.Database) -> None:
     db["chunks"].enable_fts(["text", "heading", "speaker"], tokenize="porter unicode61", create_triggers=False)
 
 
-def write_postings(db: sqlite_utils.Database, index: TfidfIndex, chunks: list[Chunk]) -> None:
+def write_postings(db: sqlite_utils.Database, index: TfidfIndex) -> None:
     """The terms with their packed postings, each chunk's keywords, then every table's indexes."""
     with db.conn:
         bulk_insert(db, "terms", index.term_rows())
@@ -99,13 +99,14 @@ def write_postings(db: sqlite_utils.Database, index: TfidfIndex, chunks: list[Ch
     ensure_indexes(db)
 
 
-def write_start_arrays(db: sqlite_utils.Database, index: TfidfIndex, chunks: list[Chunk]) -> None:
+def write_start_arrays(db: sqlite_utils.Database, index: TfidfIndex, asked: np.ndarray) -> None:
     """The kb_arrays blobs a search opens kb.db with (kb/reader.py): each chunk's BM25 length,
-    TF-IDF vector length and facet codes, computed here once from the rows just written."""
+    TF-IDF vector length and facet codes, computed here once from the rows just written, and
+    `asked` (questions())."""
     n_chunks = len(index.term_counts)
     lengths, vector_lengths = np.zeros(n_chunks + 1, dtype="<f4"), np.ones(n_chunks + 1, dtype="<f4")
     lengths[1:], vector_lengths[1:] = index.term_counts, index.vector_lengths
-    arrays = {"lengths": lengths, "vector_lengths": vector_lengths, "questions": questions(chunks),
+    arrays = {"lengths": lengths, "vector_lengths": vector_lengths, "questions": asked,
               **FacetIndex(db.conn, n_chunks).to_arrays()}
     with db.conn:
         bulk_insert(db, "kb_arrays", ((name, "bytes" if isinstance(a, bytes) else a.dtype.newbyteorder("<").str,

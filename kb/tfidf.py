@@ -21,9 +21,9 @@ from typing import Iterable, Iterator
 
 import numpy as np
 from scipy.sparse import csr_matrix
-from sklearn.feature_extraction.text import TfidfTransformer
 
 from .postings import ID_DTYPE, PackedPostings
+from .postings import tfidf_weights as term_weights
 
 TOP_KEYWORDS = 10  # per chunk: the readable chunk_keywords table, and related passages
 
@@ -53,18 +53,21 @@ class TfidfIndex:
     idf: np.ndarray
     indptr: np.ndarray
     ids: np.ndarray
-    weights: np.ndarray
     counts: np.ndarray
     keywords: Iterable[tuple[int, str]]  # chunk_id, its top words as a JSON list, best first
     term_counts: list[int]  # index terms per chunk: the document length for BM25
     vector_lengths: np.ndarray  # each chunk's TF-IDF vector length before L2 normalisation
+    chunk_ids: np.ndarray  # the chunks' ids, ascending, in the order of the two arrays above
 
     @property
     def postings(self) -> Iterator[TermPostings]:
+        """Each term's postings with its weights, computed as search computes them from the
+        counts (kb/postings.py): the build itself keeps no weights."""
         for n, term in enumerate(self.vocabulary):
             lo, hi = self.indptr[n], self.indptr[n + 1]
-            yield TermPostings(term, int(self.df[n]), float(self.idf[n]), self.ids[lo:hi], self.weights[lo:hi],
-                               self.counts[lo:hi])
+            lengths = self.vector_lengths[np.searchsorted(self.chunk_ids, self.ids[lo:hi])]
+            yield TermPostings(term, int(self.df[n]), float(self.idf[n]), self.ids[lo:hi],
+                               term_weights(self.counts[lo:hi], self.idf[n], lengths), self.counts[lo:hi])
 
     def term_rows(self) -> Iterator[tuple]:
         """(id, term, df, idf, chunk_ids, counts) rows of the terms table, blobs packed."""
@@ -116,21 +119,29 @@ def build_index(chunk_ids: list[int], chunk_terms: Iterable[list[str]] | Counts)
     lengths = chunk_lengths(counted)
     if not vocabulary:  # no chunk has an index term (only stop words, or no letters at all)
         empty = np.zeros(0)
-        return TfidfIndex([], empty, empty, np.zeros(1, np.int64), empty, empty, empty, [], lengths,
-                          np.ones(len(ids), np.float32))
-    idf = TfidfTransformer(sublinear_tf=True, norm="l2", smooth_idf=True).fit(counts).idf_
+        return TfidfIndex([], empty, empty, np.zeros(1, np.int64), empty, empty, [], lengths,
+                          np.ones(len(ids), np.float32), ids)
+    idf = smooth_idf(counts)
     weights, vector_lengths = tfidf_weights(counts, idf)
-    # Term-major order of the same entries, found once and applied to weights and counts alike.
+    # Term-major order of the entries; the counts in that order, capped in place (no second copy).
     positions = csr_matrix((np.arange(counts.nnz, dtype=np.int32 if counts.nnz < 2**31 else np.int64),
                             counts.indices, counts.indptr),
                            shape=counts.shape).tocsc()
-    order = positions.data
+    term_counts = counts.data[positions.data]
+    np.minimum(term_counts, 65535, out=term_counts)
     return TfidfIndex(
         vocabulary=vocabulary, df=np.diff(positions.indptr), idf=idf, indptr=positions.indptr,
-        ids=ids[positions.indices], weights=weights[order], counts=np.minimum(counts.data[order], 65535),
+        ids=ids[positions.indices], counts=term_counts,
         keywords=top_keywords(counts, weights, vocabulary, ids), term_counts=lengths,
-        vector_lengths=vector_lengths,
+        vector_lengths=vector_lengths, chunk_ids=ids,
     )
+
+
+def smooth_idf(counts: csr_matrix) -> np.ndarray:
+    """scikit-learn's smoothed idf, ln((1 + n) / (1 + df)) + 1, from the document frequencies:
+    its TfidfTransformer first copied every count as float64 (100 MB at 100,000 chunks)."""
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    return np.log((counts.shape[0] + 1) / (df + 1.0)) + 1.0
 
 
 def chunk_lengths(counts: Counts) -> list[int]:
@@ -148,7 +159,7 @@ def tfidf_weights(counts: csr_matrix, idf: np.ndarray) -> tuple[np.ndarray, np.n
     squares = np.zeros(len(row_lengths))
     filled = row_lengths > 0
     if counts.nnz:
-        squares[filled] = np.add.reduceat(np.square(weights, dtype=np.float64), counts.indptr[:-1][filled])
+        squares[filled] = np.add.reduceat(np.square(weights), counts.indptr[:-1][filled], dtype=np.float64)
     vector_lengths = np.sqrt(np.where(filled, squares, 1.0)).astype(np.float32)
     weights /= np.repeat(vector_lengths, row_lengths)
     return weights, vector_lengths
