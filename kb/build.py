@@ -164,11 +164,15 @@ def analyse(chunks: list[Chunk], taxonomy: list[Topic], progress: Progress | Non
     for (start, _), (_, topic_ids) in zip(runs, results):
         for chunk, ids in zip(chunks[start:], topic_ids):
             chunk.topics = ids
-    return merge_counts(counts for counts, _ in results)
+    counted = [counts for counts, _ in results]
+    del results, _  # merge_counts lets each run go once it is copied
+    return merge_counts(counted)
 
 
 def forked_pool(workers: int) -> multiprocessing.pool.Pool:
-    """Worker processes forked from this one: they read its memory as it was (no pickling)."""
+    """Worker processes forked from this one: they read its memory as it was (no pickling). Freed
+    memory goes back first: each worker's resident size starts from this process's."""
+    return_freed_memory()
     return multiprocessing.get_context("fork").Pool(workers, initializer=start_worker)
 
 

@@ -69,7 +69,10 @@ class PackedPostings:
         starts = indptr[:-1]
         self.bounds = indptr.tolist()
         filled = starts < indptr[1:]
-        gaps = np.diff(ids, prepend=0)  # int32: chunk ids stay below 2**31
+        gaps = np.empty_like(ids)  # int32: chunk ids stay below 2**31; filled without a temporary copy
+        if len(ids):
+            gaps[0] = ids[0]
+            np.subtract(ids[1:], ids[:-1], out=gaps[1:])
         gaps[starts[filled]] = ids[starts[filled]]  # each term's first gap is from 0
         self.narrow_ids = np.zeros(len(starts), bool)
         self.narrow_counts = np.zeros(len(starts), bool)
@@ -77,11 +80,13 @@ class PackedPostings:
             self.narrow_ids[filled] = np.maximum.reduceat(gaps, starts[filled]) < 2**16
             self.narrow_counts[filled] = np.maximum.reduceat(counts, starts[filled]) < 2**8
         self.ids, self.counts = ids, counts  # the wide forms are packed term by term: few need them
-        self.gaps = pack(np.minimum(gaps, 2**16 - 1), GAP_DTYPE)
-        self.small_counts = pack(np.minimum(counts, 255), SMALL_COUNT_DTYPE)
+        np.minimum(gaps, 2**16 - 1, out=gaps)
+        self.gaps = gaps.astype(GAP_DTYPE)
+        self.small_counts = counts.astype(SMALL_COUNT_DTYPE)
+        self.small_counts[counts > 255] = 255
 
     def blobs(self, n: int) -> tuple[bytes, bytes]:
         lo, hi = self.bounds[n], self.bounds[n + 1]
-        ids = self.gaps[2 * lo:2 * hi] if self.narrow_ids[n] else pack(self.ids[lo:hi], ID_DTYPE)
-        counts = self.small_counts[lo:hi] if self.narrow_counts[n] else pack(self.counts[lo:hi], COUNT_DTYPE)
+        ids = self.gaps[lo:hi].tobytes() if self.narrow_ids[n] else pack(self.ids[lo:hi], ID_DTYPE)
+        counts = self.small_counts[lo:hi].tobytes() if self.narrow_counts[n] else pack(self.counts[lo:hi], COUNT_DTYPE)
         return ids, counts

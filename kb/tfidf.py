@@ -26,6 +26,7 @@ from .postings import ID_DTYPE, PackedPostings
 from .postings import tfidf_weights as term_weights
 
 TOP_KEYWORDS = 10  # per chunk: the readable chunk_keywords table, and related passages
+KEYWORD_BLOCK = 8192  # chunks whose keywords are sorted at a time
 
 
 @dataclass
@@ -92,22 +93,27 @@ def count_terms(chunk_terms: Iterable[list[str]]) -> Counts:
     return Counts(matrix, list(vocabulary))
 
 
-def merge_counts(runs: Iterable[Counts]) -> Counts:
-    """Runs of chunks, in order, as one count matrix over one vocabulary."""
+def merge_counts(runs: list[Counts]) -> Counts:
+    """Runs of chunks, in order, as one count matrix over one vocabulary. The list is emptied as
+    the runs are copied in, so that each run's memory goes as soon as it is copied (the runs and
+    the whole matrix are never all held at once)."""
     vocabulary: defaultdict[str, int] = defaultdict()
     vocabulary.default_factory = vocabulary.__len__
-    data, columns, lengths = [], [], [np.zeros(1, np.int64)]
-    for run in runs:
+    nnz = sum(run.matrix.nnz for run in runs)
+    data, columns = np.empty(nnz, np.int32), np.empty(nnz, np.int32)
+    lengths, at = [np.zeros(1, np.int64)], 0
+    runs.reverse()  # popped from the end, in order
+    while runs:
+        run = runs.pop()
         global_ids = np.fromiter(map(vocabulary.__getitem__, run.vocabulary), np.int32, len(run.vocabulary))
-        data.append(run.matrix.data)
-        columns.append(global_ids[run.matrix.indices])
+        n = run.matrix.nnz
+        data[at:at + n] = run.matrix.data
+        columns[at:at + n] = global_ids[run.matrix.indices]
         lengths.append(np.diff(run.matrix.indptr))
+        at += n
+        del run
     indptr = np.cumsum(np.concatenate(lengths))
-    rows = len(indptr) - 1
-    matrix = csr_matrix((np.concatenate(data) if data else np.zeros(0, np.int32),
-                         np.concatenate(columns) if columns else np.zeros(0, np.int32), indptr),
-                        shape=(rows, len(vocabulary)))
-    return Counts(matrix, list(vocabulary))
+    return Counts(csr_matrix((data, columns, indptr), shape=(len(indptr) - 1, len(vocabulary))), list(vocabulary))
 
 
 def build_index(chunk_ids: list[int], chunk_terms: Iterable[list[str]] | Counts) -> TfidfIndex:
@@ -168,16 +174,20 @@ def tfidf_weights(counts: csr_matrix, idf: np.ndarray) -> tuple[np.ndarray, np.n
 def top_keywords(counts: csr_matrix, weights: np.ndarray, vocabulary: list[str],
                  ids: np.ndarray) -> Iterator[tuple[int, str]]:
     """Each chunk's highest-weighted single words (bigrams read badly and seldom recur), best
-    first, as a JSON list."""
+    first, as a JSON list; found KEYWORD_BLOCK chunks at a time as they are read, so that the
+    sort's arrays stay small however many chunks there are."""
     single = np.fromiter((" " not in term for term in vocabulary), bool, len(vocabulary))
-    keep = single[counts.indices]
-    rows = np.repeat(np.arange(counts.shape[0], dtype=np.int32), np.diff(counts.indptr))[keep]
-    columns, weights = counts.indices[keep], weights[keep]
-    # One stable sort: by chunk, then weight down (weights are in (0, 1], so the key stays below
-    # the next chunk's); equal weights keep their stored order, so the result is deterministic.
-    order = np.argsort(rows + (1.0 - weights.astype(np.float64)) * 0.5, kind="stable")
-    rows, columns, weights = rows[order], columns[order], weights[order]
-    rank = np.arange(len(rows)) - np.searchsorted(rows, np.arange(counts.shape[0]))[rows]  # from 0 in each row
-    top = rank < TOP_KEYWORDS
-    words = zip(ids[rows[top]].tolist(), map(vocabulary.__getitem__, columns[top].tolist()))
-    return ((chunk_id, json.dumps([word for _, word in run])) for chunk_id, run in groupby(words, key=itemgetter(0)))
+    for first in range(0, counts.shape[0], KEYWORD_BLOCK):
+        last = min(first + KEYWORD_BLOCK, counts.shape[0])
+        lo, hi = counts.indptr[first], counts.indptr[last]
+        keep = single[counts.indices[lo:hi]]
+        rows = np.repeat(np.arange(first, last, dtype=np.int32), np.diff(counts.indptr[first:last + 1]))[keep]
+        columns, found = counts.indices[lo:hi][keep], weights[lo:hi][keep]
+        # One stable sort: by chunk, then weight down (weights are in (0, 1], so the key stays
+        # below the next chunk's); equal weights keep their stored order, so the result is deterministic.
+        order = np.argsort(rows + (1.0 - found.astype(np.float64)) * 0.5, kind="stable")
+        rows, columns = rows[order], columns[order]
+        rank = np.arange(len(rows)) - np.searchsorted(rows, np.arange(first, last))[rows - first]  # from 0 in each row
+        top = rank < TOP_KEYWORDS
+        words = zip(ids[rows[top]].tolist(), map(vocabulary.__getitem__, columns[top].tolist()))
+        yield from ((chunk_id, json.dumps([word for _, word in run])) for chunk_id, run in groupby(words, key=itemgetter(0)))
