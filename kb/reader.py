@@ -169,20 +169,6 @@ class Reader:
                 timed.setdefault(chunk_id, []).append((word, start))
         return timed
 
-    def full_text_scores(self, words: tuple[str, ...], size: int, limit: int = 500) -> np.ndarray:
-        """The last `limit` chunks holding all these words (the newest material), scored by BM25
-        with each word counted once, which leaves the chunk's length: shorter passages first. For
-        queries of stop words only, which the TF-IDF index leaves out; FTS5's own bm25() would
-        first count every chunk holding "the" (5 ms at 100,000 chunks, ten times the finding)."""
-        scores = np.zeros(size, dtype=np.float32)
-        match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
-        rows = self.conn.execute("select rowid from chunks_fts where chunks_fts match ? order by rowid desc limit ?",
-                                 (match, limit)).fetchall()
-        if rows:
-            ids = np.array([r[0] for r in rows if r[0] < size], dtype=np.int64)
-            scores[ids] = len(words) * (BM25_K1 + 1) / (1 + self.index.norms[ids])
-        return scores
-
     def keywords(self, chunk_id: int) -> list[str]:  # a chunk's top words (stems), best first
         row = self.conn.execute("select keywords from chunk_keywords where chunk_id = ?", (chunk_id,)).fetchone()
         return json.loads(row[0]) if row else []
@@ -243,13 +229,28 @@ class Reader:
 
 class PostingsIndex:
     """The terms table of a kb.db, read term by term as queries ask for terms, and kept (up to
-    MAX_CACHED_TERMS terms and MAX_CACHED_BYTES of arrays; past that it starts again)."""
+    MAX_CACHED_TERMS terms and MAX_CACHED_BYTES of arrays; past that it starts again); and the
+    full-text table, for the queries the terms table cannot answer."""
 
     def __init__(self, conn: sqlite3.Connection, n_chunks: int, norms: np.ndarray, vector_lengths: np.ndarray):
         self.conn, self.n_chunks, self.norms, self.vector_lengths = conn, n_chunks, norms, vector_lengths
         self._postings: dict[str, Postings | None] = {}
         self._cached_bytes = 0
         self._word_df: dict[str, int] | None = None
+
+    def full_text_scores(self, words: tuple[str, ...], size: int, limit: int = 500) -> np.ndarray:
+        """The last `limit` chunks holding all these words (the newest material), scored by BM25
+        with each word counted once, which leaves the chunk's length: shorter passages first. For
+        queries of stop words only, which the TF-IDF index leaves out; FTS5's own bm25() would
+        first count every chunk holding "the" (5 ms at 100,000 chunks, ten times the finding)."""
+        scores = np.zeros(size, dtype=np.float32)
+        match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
+        rows = self.conn.execute("select rowid from chunks_fts where chunks_fts match ? order by rowid desc limit ?",
+                                 (match, limit)).fetchall()
+        if rows:
+            ids = np.array([r[0] for r in rows if r[0] < size], dtype=np.int64)
+            scores[ids] = len(words) * (BM25_K1 + 1) / (1 + self.norms[ids])
+        return scores
 
     def postings(self, term: str) -> Postings | None:
         """One term's idf and postings, read from kb.db the first time the term is asked for."""

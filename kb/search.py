@@ -100,7 +100,7 @@ class Searcher:
         deadline = deadline or Deadline(None)
         if not analysis.terms:  # only stop words ("the", "they have"): rank by the words anyway
             words = tuple(re.findall(r"[^\W_]+", analysis.text))
-            return self.reader.full_text_scores(words, self.size) * self.weights if words else np.zeros(self.size)
+            return self.reader.index.full_text_scores(words, self.size) * self.weights if words else np.zeros(self.size)
         found = self.reader.found(analysis.boosts)
         deadline.check()
         scores = ranking.weighted(ranking.bm25(self.size, found, analysis.boosts), self.weights)
