@@ -93,7 +93,7 @@ class Matching:
         groups = analysis.concept_groups if analysis.terms else []
         if len(groups) != 1 or len(groups[0]) != 1 or len(groups[0][0]) != 1:
             return None
-        words = re.findall(r"[a-z]+", analysis.text.lower())
+        words = analysis.words
         if len(words) != 1 or not AGENT_NOUN.fullmatch(words[0]) or tuple(terms(words[0])) != groups[0][0]:
             return None
         return words[0].removesuffix("s")

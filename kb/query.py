@@ -59,6 +59,11 @@ class Analysis:
     names: list[str] = field(default_factory=list)  # the parts of the text that name a topic or a vocabulary entry
 
     @property
+    def words(self) -> list[str]:
+        """The ranked text's words as typed, lower case ("authenticator", "links")."""
+        return re.findall(r"[a-z]+", self.text.lower())
+
+    @property
     def concepts(self) -> list[tuple[str, ...]]:
         """What makes a chunk a match, any one of these term tuples held whole: a name the query
         uses (as a phrase: "zero trust", not "trust"), another name of what it names

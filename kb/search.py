@@ -122,7 +122,7 @@ class Searcher:
             required = [self.reader.postings(t) for terms in phrases for t in terms]
             scores = np.where(ranking.holding_all(self.size, required), scores, 0)
         matched = self.matching.matches(analysis, scores)
-        if ranking.LINK_WORDS & set(re.findall(r"[a-z]+", analysis.text.lower())) and len(self.link_lists):
+        if ranking.LINK_WORDS.intersection(analysis.words) and len(self.link_lists):
             ranking.lift_link_lists(scores, matched, self.link_lists, self.facets.codes["document"])
         by_speaker = False
         if analysis.speaker is not None:

@@ -46,14 +46,12 @@ class SpeakerNames:
         # a first or last name two speakers share names neither; a full name always names its own
         self.by_form = {form: next(iter(owners)) for form, owners in forms.items()
                         if len(owners) == 1 or form in {simple(p) for p in owners}}
-        self.pattern = re.compile(r"(?<![\w'’])(" + "|".join(
-            re.escape(f).replace(r"\ ", r"\s+").replace("'", "['’]?") for f in sorted(self.by_form, key=len, reverse=True))
-            + r")(?:['’]s)?(?![\w'’])", re.I) if self.by_form else None
+        self.pattern = name_pattern([re.escape(f).replace(r"\ ", r"\s+").replace("'", "['’]?")
+                                     for f in sorted(self.by_form, key=len, reverse=True)])
         # the pattern lets an apostrophe out ("Tim ONeill"), so a name is looked up without them
         self.by_bare = {form.replace("'", ""): person for form, person in self.by_form.items()}
         self.roles = {simple(s): s for s in speakers if s and ROLE.match(s.strip())}
-        self.role_pattern = re.compile(r"(?<![\w'’])the\s+(" + "|".join(map(re.escape, self.roles)) + r")(?:['’]s)?(?![\w'’])",
-                                       re.I) if self.roles else None
+        self.role_pattern = name_pattern([re.escape(r) for r in self.roles], before=r"the\s+")
 
     def find(self, text: str) -> NamedSpeaker | None:
         """The speaker the query names, if it names one (the first, where it names several), else
@@ -78,6 +76,14 @@ class SpeakerNames:
             rest = without_question_words(text[:match.start()] + " " + text[match.end():])
             return NamedSpeaker(self.by_bare[form.replace("'", "")], written, rest)
         return None
+
+
+def name_pattern(alternatives: list[str], before: str = "") -> re.Pattern | None:
+    """One of these names (regular expressions) as whole words, possessive or not, after `before`;
+    None when there are none."""
+    if not alternatives:
+        return None
+    return re.compile(r"(?<![\w'’])" + before + "(" + "|".join(alternatives) + r")(?:['’]s)?(?![\w'’])", re.I)
 
 
 def simple(name: str) -> str:
