@@ -172,8 +172,9 @@ class TopicMatcher:
     - flags: the word starts a longer alias (word pairs are then compared), or is a British spelling.
     """
 
-    def __init__(self, topics: list[Topic]):
+    def __init__(self, topics: list[Topic], longest: bool = True):
         self.topics = topics
+        self.longest = longest  # see pairs_found
         width = len(topics)
         self.topics_mask = (1 << width) - 1
         self.try_shift, self.piece_shift = width, 2 * width + 2
@@ -277,8 +278,10 @@ class TopicMatcher:
         return [self.topics[n] for n in _set_bits(found)]
 
     def pairs_found(self, words: list[str]) -> int:
-        """Topics with a longer alias among the words."""
-        found = 0
+        """Topics with a longer alias among the words, except where it is a part of another
+        topic's longer name (unless made with longest=False): "Microsoft 365 Business" (Business
+        Premium's old name) inside "Microsoft 365 Business Voice"."""
+        spans = []  # (start, end, topic) of each alias found
         for first in self.pair_first_words.intersection(words):
             at = -1
             with suppress(ValueError):
@@ -286,7 +289,11 @@ class TopicMatcher:
                     at = words.index(first, at + 1)
                     for key, n in self.by_pair.get(tuple(words[at:at + 2]), ()):
                         if len(key) == 2 or tuple(words[at:at + len(key)]) == key:
-                            found |= 1 << n
+                            spans.append((at, at + len(key), n))
+        found = 0
+        for start, end, n in spans:
+            if not self.longest or not any(s <= start and end <= e and e - s > end - start and m != n for s, e, m in spans):
+                found |= 1 << n
         return found
 
     def needs_found(self, folded: str, pieces: int) -> int:

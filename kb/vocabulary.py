@@ -78,7 +78,9 @@ class Equivalents:
         self.vocabulary = vocabulary
         self.topics = [compile_topic(Topic(f"names-{n}", entry.names[0], aliases=entry.names[1:]), "vocabulary")
                        for n, entry in enumerate(vocabulary)]
-        self.matcher = TopicMatcher(self.topics)
+        # every name a query uses, also within a longer one: "Microsoft 365" in "Microsoft 365
+        # frontline" brings M365 (fresh queries: 0.847 with it, 0.843 without)
+        self.matcher = TopicMatcher(self.topics, longest=False)
         self.by_id = {t.id: entry for t, entry in zip(self.topics, vocabulary)}
         self.topic_of = {id(entry): t for t, entry in zip(self.topics, vocabulary)}
 

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kb.build import load_terms
 from kb.topics import TaxonomyError, assign_topics, load_taxonomy, matched_topics, resolve_topic, topics_from_entries
 
 TOPICS = Path(__file__).parent.parent / "topics.yml"
@@ -62,6 +63,16 @@ def test_british_and_american_spellings_match_alike(topics):
     assert "partner-center-security-score" in british
     assert british == assign_topics("We check our Partner Center security score weekly.", topics)
     assert "f1-f3-licensing" in assign_topics("frontline licences for the warehouse", topics)
+
+
+def test_an_old_name_inside_another_products_name_is_not_a_mention():
+    # "Microsoft 365 Business" (vocabulary.yml) was Business Premium's name until 2020, and is also the
+    # start of "Microsoft 365 Business Voice": the Business Voice episodes were tagged Business Premium
+    topics, _ = load_terms(TOPICS, TOPICS.with_name("vocabulary.yml"))
+    assert assign_topics("Microsoft 365 Business Voice is available in Australia now.", topics) == ["business-voice"]
+    assert "microsoft-365-business-premium" in assign_topics("Microsoft 365 Business customers get Intune.", topics)
+    both = assign_topics("Microsoft 365 Business Voice, and Business Premium for security.", topics)
+    assert {"business-voice", "microsoft-365-business-premium"} <= set(both)
 
 
 def test_gdap_sentence_is_not_legacy_dap(topics):
@@ -162,8 +173,13 @@ def reference_topics(text, topics):
     from kb.analysis import fold
     folded = fold(text)
     found = re.findall(r"[a-z0-9]+", folded)
-    grams = {tuple(found[i:i + n]) for n in range(1, 7) for i in range(len(found) - n + 1)}
-    return [t.name for t in topics if t.keys & grams or any(re.search(p, folded, re.I) for p in t.patterns)]
+    spans = [(i, i + len(key), t.name) for t in topics for key in t.keys if len(key) > 1
+             for i in range(len(found)) if tuple(found[i:i + len(key)]) == key]
+    # a longer alias is no mention where it lies inside another topic's still longer one
+    whole = {name for s, e, name in spans
+             if not any(s2 <= s and e <= e2 and e2 - s2 > e - s and other != name for s2, e2, other in spans)}
+    return [t.name for t in topics if any((w,) in t.keys for w in found) or t.name in whole
+            or any(re.search(p, folded, re.I) for p in t.patterns)]
 
 
 def topic_vocabulary():
