@@ -14,6 +14,10 @@ import numpy as np
 
 FACETS = ("topic", "kind", "document", "speaker", "year", "chapter", "show", "season")
 COLUMN_FACETS = FACETS[1:]  # one value per chunk, from its row or its document's
+MAX_COMBINATIONS = 65536  # of facet values counted together (see combination_counts)
+FEW_FOR_BYTES = 2000  # results: fewer are counted a topic code per (chunk, topic) pair
+# Row v: the bits byte value v sets, lowest first (see FacetIndex.topic_counts)
+BYTE_BITS = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little").astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -54,11 +58,15 @@ class FacetIndex:
                        for doc, title, episode in conn.execute("select id, title, episode from documents")}
         self._topic_chunks: dict[str, np.ndarray] = {}
         self._by_chunk: tuple[np.ndarray, np.ndarray] | None = None
+        self._topic_bytes: np.ndarray | None = None
+        self._groups: list[tuple[tuple[str, ...], np.ndarray]] | None = None
         self._value_order: dict[str, np.ndarray] = {}
         if arrays:
             self.values = json.loads(arrays["facet_values"].decode("utf-8"))
             self.codes = {name: arrays[f"codes:{name}"] for name in FACETS if name != "topic"}
             self.topic_chunks, self.topic_codes = arrays["topic_chunks"], arrays["topic_codes"]
+            if "topic_bytes" in arrays:  # a kb.db built before it had them makes them when first needed
+                self._topic_bytes = arrays["topic_bytes"].reshape(-1, n_chunks + 1)
             return
         self.read_rows(conn, n_chunks)
 
@@ -66,6 +74,8 @@ class FacetIndex:
         """Everything this index holds, as the named arrays kb/store.py keeps in kb_arrays."""
         found = {f"codes:{name}": codes for name, codes in self.codes.items()}
         found["topic_chunks"], found["topic_codes"] = self.topic_chunks, self.topic_codes
+        found["topic_bytes"] = topic_byte_columns(self.topic_chunks, self.topic_codes, len(self.codes["kind"]),
+                                                  len(self.values["topic"])).ravel()
         found["facet_values"] = json.dumps(self.values, ensure_ascii=False).encode("utf-8")
         return found
 
@@ -130,14 +140,26 @@ class FacetIndex:
 
     def counts(self, ids: np.ndarray, limit: int = 30) -> dict[str, list[dict]]:
         """For each facet, its values among the result ids with how many results have each."""
-        facets = {}
-        for name in FACETS:
-            if name == "topic":
-                counts = np.bincount(self.topic_codes_of(ids), minlength=len(self.values[name]))
-            else:
-                counts = np.bincount(self.codes[name][ids], minlength=len(self.values[name]))
-            facets[name] = [self.entry(name, c, n) for c, n in top_values(counts, self.value_order(name), limit)]
-        return facets
+        counts = {"topic": self.topic_counts(ids), **combination_counts(self.facet_groups(), self.values, ids)}
+        return {name: [self.entry(name, c, n) for c, n in top_values(counts[name], self.value_order(name), limit)]
+                for name in FACETS}
+
+    def facet_groups(self) -> list[tuple[tuple[str, ...], np.ndarray]]:
+        if self._groups is None:
+            self._groups = grouped_codes(self.values, self.codes)
+        return self._groups
+
+    def topic_counts(self, ids: np.ndarray) -> np.ndarray:
+        """How many of these chunks have each topic code: for many, a histogram of each byte of the
+        chunks' topic bits times the bits each byte value sets (1.9x quicker at 26,000 results)."""
+        if len(ids) < FEW_FOR_BYTES:
+            return np.bincount(self.topic_codes_of(ids), minlength=len(self.values["topic"]))
+        if self._topic_bytes is None:
+            self._topic_bytes = topic_byte_columns(self.topic_chunks, self.topic_codes, len(self.codes["kind"]),
+                                                   len(self.values["topic"]))
+        bytes_by_chunk = self._topic_bytes
+        counts = np.concatenate([np.bincount(column[ids], minlength=256) @ BYTE_BITS for column in bytes_by_chunk])
+        return np.concatenate([[0], counts[:len(self.values["topic"]) - 1]])
 
     def topic_codes_of(self, ids: np.ndarray) -> np.ndarray:
         """The topic codes of these chunks, a code per (chunk, topic) pair."""
@@ -168,10 +190,7 @@ class FacetIndex:
         """Each code's place among the facet's values in text order (ties in counts go by it),
         found once per facet: a document or chapter facet has thousands of values."""
         if name not in self._value_order:
-            texts = [str(v) for v in self.values[name]]
-            order = np.empty(len(texts), dtype=np.int64)
-            order[sorted(range(len(texts)), key=texts.__getitem__)] = np.arange(len(texts))
-            self._value_order[name] = order
+            self._value_order[name] = text_order([str(v) for v in self.values[name]])
         return self._value_order[name]
 
     def entry(self, name: str, code: int, count: int) -> dict:
@@ -191,3 +210,53 @@ def top_values(counts: np.ndarray, order: np.ndarray, limit: int) -> list[tuple[
         present = present[counts[present] >= cut]
     best = present[np.lexsort((order[present], -counts[present]))][:limit]
     return list(zip(best.tolist(), counts[best].tolist()))
+
+
+def combination_counts(groups, values: dict[str, list], ids: np.ndarray) -> dict[str, np.ndarray]:
+    """Each column facet's count per code among these chunks. Facets with few values are counted
+    together (`groups`, from grouped_codes), as one code per combination of their values: a count
+    of the combinations, summed over the others for each facet (one pass over the results for
+    kind, speaker, year, show and season, instead of five)."""
+    counts = {}
+    for names, combined in groups:
+        sizes = [len(values[name]) for name in names]
+        joint = np.bincount(combined[ids], minlength=int(np.prod(sizes))).reshape(sizes)
+        for axis, name in enumerate(names):
+            counts[name] = joint.sum(axis=tuple(a for a in range(len(names)) if a != axis)) if len(names) > 1 else joint
+    return counts
+
+
+def text_order(texts: list[str]) -> np.ndarray:
+    """Each text's place among them, sorted."""
+    order = np.empty(len(texts), dtype=np.int64)
+    order[sorted(range(len(texts)), key=texts.__getitem__)] = np.arange(len(texts))
+    return order
+
+
+def grouped_codes(values: dict[str, list], codes: dict[str, np.ndarray]) -> list[tuple[tuple[str, ...], np.ndarray]]:
+    """The column facets in groups whose combinations of values number at most MAX_COMBINATIONS
+    (fewest values first), each with every chunk's combined code (for combination_counts)."""
+    groups: list[list[str]] = []
+    for name in sorted(COLUMN_FACETS, key=lambda n: len(values[n])):
+        product = np.prod([len(values[n]) for n in groups[-1]]) if groups else None
+        if groups and product * len(values[name]) <= MAX_COMBINATIONS:
+            groups[-1].append(name)
+        else:
+            groups.append([name])
+    found = []
+    for names in groups:
+        combined = np.zeros(len(codes["kind"]), dtype=np.int64)
+        for name in names:  # mixed radix, the first facet the most significant
+            combined = combined * len(values[name]) + codes[name]
+        found.append((tuple(names), combined))
+    return found
+
+
+def topic_byte_columns(topic_chunks: np.ndarray, topic_codes: np.ndarray, n_chunks: int, n_values: int) -> np.ndarray:
+    """Per byte of topic bits, that byte of every chunk: topic code c is bit (c-1) % 8 of byte
+    (c-1) // 8 (FacetIndex.topic_counts)."""
+    width = max(1, (n_values + 6) // 8)
+    bit = topic_codes.astype(np.int64) - 1  # each (chunk, topic) pair once: the sum is the OR
+    where = (bit // 8) * n_chunks + topic_chunks
+    summed = np.bincount(where, weights=np.left_shift(1, bit % 8), minlength=width * n_chunks)
+    return summed.astype(np.uint8).reshape(width, n_chunks)

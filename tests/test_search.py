@@ -297,3 +297,27 @@ def test_facet_values_are_listed_by_count_then_by_value(counts, limit):
     found = top_values(np.array(counts), facets.value_order("chapter"), limit)
     expected = sorted((c for c in range(1, len(counts)) if counts[c]), key=lambda c: (-counts[c], values[c]))[:limit]
     assert found == [(c, counts[c]) for c in expected]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 6000), st.integers(0, 20), st.floats(0.0, 1.0), st.integers(0, 2**32 - 1))
+def test_topic_counts_are_the_results_own_topics_counted(n_chunks, n_topics, share, seed):
+    # a result set of thousands is counted from each chunk's topic bits, a few from its (chunk,
+    # topic) pairs: both must be what counting each result's topics by hand gives
+    from kb.facets import FacetIndex
+    rng = np.random.default_rng(seed)
+    tagged = [rng.choice(np.arange(1, n_topics + 1), size=rng.integers(0, n_topics + 1), replace=False)
+              for _ in range(n_chunks)]
+    facets = FacetIndex.__new__(FacetIndex)
+    facets.values = {"topic": [None] + [f"topic {n}" for n in range(1, n_topics + 1)]}
+    facets.codes = {"kind": np.zeros(n_chunks + 1, dtype=np.int32)}
+    pairs = sorted((chunk, int(code)) for chunk, codes in enumerate(tagged, 1) for code in codes)
+    facets.topic_chunks = np.array([p[0] for p in pairs], dtype=np.int32)
+    facets.topic_codes = np.array([p[1] for p in pairs], dtype=np.int32)
+    facets._by_chunk = facets._topic_bytes = None
+    ids = np.flatnonzero(rng.random(n_chunks + 1) < share)
+    ids = ids[ids > 0]
+    expected = np.zeros(n_topics + 1, dtype=np.int64)
+    for chunk in ids:
+        expected[tagged[chunk - 1]] += 1
+    assert facets.topic_counts(ids).tolist() == expected.tolist()

@@ -167,7 +167,9 @@ async def test_facet_counts_cover_the_whole_result_set(ds):
         assert shown and all(shown[v] == counted[v] for v in shown), name
         assert sorted(shown.values(), reverse=True) == list(shown.values())
     speakers = {f["value"]: f["count"] for f in first["facets"]["speaker"]}
-    assert speakers["Robert Crane"] == by_facet["speaker"]["Robert Crane"] == 10
+    # 9 of Robert's passages name Teams ("the other side of all this team", which the stem also
+    # finds, is no mention: a query that is only a name lists the passages tagged with it)
+    assert speakers["Robert Crane"] == by_facet["speaker"]["Robert Crane"] == 9
 
 
 async def test_filters_narrow_results(ds):
@@ -191,7 +193,8 @@ async def test_filters_narrow_results(ds):
 async def test_pagination(ds):
     one = await get_json(ds, "/-/kb-search.json?q=teams&weaker=1")
     two = await get_json(ds, "/-/kb-search.json?q=teams&weaker=1&page=2")
-    assert (one["total"], one["weaker"]) == (two["total"], two["weaker"]) == (25, 67) and two["offset"] == 20
+    # 21 passages name Teams; 4 more hold only "team" (the stem's), and are weaker
+    assert (one["total"], one["weaker"]) == (two["total"], two["weaker"]) == (21, 71) and two["offset"] == 20
     assert not {r["chunk_id"] for r in one["results"]} & {r["chunk_id"] for r in two["results"]}
     assert two["previous_url"] == "/-/kb-search.json?q=teams&weaker=1" and two["next_url"].endswith("page=3")
     page = await soup(ds, "/-/kb-search?q=teams&weaker=1&page=2")
@@ -201,8 +204,8 @@ async def test_pagination(ds):
     assert page.select_one("ol.kb-results")["start"] == "21"
     last = await soup(ds, "/-/kb-search?q=teams&weaker=1&page=5")
     assert len(result_items(last)) == 12 and last.select_one("a[rel=next]") is None
-    matches = await soup(ds, "/-/kb-search?q=teams&page=2")  # the matches alone: 25, two pages
-    assert len(result_items(matches)) == 5 and matches.select_one("a[rel=next]") is None
+    matches = await soup(ds, "/-/kb-search?q=teams&page=2")  # the matches alone: 21, two pages
+    assert len(result_items(matches)) == 1 and matches.select_one("a[rel=next]") is None
 
 
 async def test_facet_links_add_and_remove_filters(ds):
@@ -211,7 +214,7 @@ async def test_facet_links_add_and_remove_filters(ds):
     assert speaker["href"] == "/-/kb-search?q=teams&speaker=Robert+Crane"  # a new filter starts at page 1
     narrowed = await soup(ds, speaker["href"])
     assert {i.select_one(".kb-speaker").text for i in result_items(narrowed)} == {"Robert Crane"}
-    assert narrowed.select_one(".kb-count").text.split()[3] == "10"
+    assert narrowed.select_one(".kb-count").text.split()[3] == "9"
     topic = next(a for a in narrowed.select("#facet-topic a") if a.text == "Teams")
     assert topic["href"] == "/-/kb-search?q=teams&topic=Teams&speaker=Robert+Crane"  # facet by facet
     both = await soup(ds, topic["href"])

@@ -13,7 +13,7 @@ from datasette.utils.asgi import NotFound
 
 from ingest.audio import AUDIO_TYPES
 
-from .pages import chunk_permissions, kb_database
+from .pages import ensure_chunks_readable, kb_database
 
 AUDIO_PATH = "/-/kb-audio"
 PIECE = 256 * 1024
@@ -34,7 +34,7 @@ def audio_page_url(datasette, document_id: str) -> str:
 
 async def serve_audio(datasette, request, send):
     db = await kb_database(datasette)
-    await datasette.ensure_permissions(request.actor, chunk_permissions(db))
+    await ensure_chunks_readable(datasette, request.actor, db)
     document_id = request.url_vars["document_id"]
     row = (await db.execute("select audio_url from documents where id = ?", [document_id])).first()
     path = local_audio_path(row["audio_url"] if row else None)

@@ -26,7 +26,7 @@ from ..export.json_feed import rfc3339
 from ..query import Query, query_stems
 from ..search import Searcher, knowledge_base
 from ..snippets import result
-from .pages import PageState, chunk_permissions, execute_search, kb_database, page_state, page_url, related_url, whole_number
+from .pages import PageState, ensure_chunks_readable, execute_search, kb_database, page_state, page_url, related_url, whole_number
 from .views import highlighted
 
 FEED_SIZE = 50
@@ -75,7 +75,7 @@ async def feed_response(datasette, request, passages) -> Response:
     if request.method not in READ_METHODS:
         return Response.text("Feeds are read-only: use GET.\n", status=405, headers={"Allow": "GET, HEAD"})
     db = await kb_database(datasette)
-    await datasette.ensure_permissions(request.actor, chunk_permissions(db))
+    await ensure_chunks_readable(datasette, request.actor, db)
     page = whole_number(request.args.get("page"), "page", 1)
 
     def inner(conn):

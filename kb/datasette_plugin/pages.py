@@ -169,10 +169,21 @@ async def can_read_chunks(datasette, actor, db) -> bool:
     """Whether the actor may see the chunks table, decided as Datasette decides it for the table's
     own page: the table's permission, else the database's, else the instance's."""
     try:
-        await datasette.ensure_permissions(actor, chunk_permissions(db))
+        await ensure_chunks_readable(datasette, actor, db)
     except Forbidden:
         return False
     return True
+
+
+async def ensure_chunks_readable(datasette, actor, db) -> None:
+    """Forbidden (Datasette's 403) unless the actor may see the chunks table. That a visitor who
+    is not signed in may is kept once found: it rests on the metadata, read when Datasette starts,
+    and Datasette deep-copies the metadata to decide it (1 ms of every search request)."""
+    if actor is None and db.name in getattr(datasette, "kb_anonymous_may_read", ()):
+        return
+    await datasette.ensure_permissions(actor, chunk_permissions(db))
+    if actor is None:  # kept on the Datasette itself: another one (a test's) has its own metadata
+        datasette.kb_anonymous_may_read = getattr(datasette, "kb_anonymous_may_read", set()) | {db.name}
 
 
 def chunk_permissions(db) -> list:
@@ -183,7 +194,7 @@ async def run(datasette, request) -> tuple[Searcher, PageState | None, dict]:
     """The search or related view a request asks for, run in Datasette's SQL threads, for an actor
     who may see the chunks table (Forbidden, Datasette's 403, otherwise)."""
     db = await kb_database(datasette)
-    await datasette.ensure_permissions(request.actor, chunk_permissions(db))
+    await ensure_chunks_readable(datasette, request.actor, db)
     related = (request.args.get("related") or "").strip()
     time_limit = datasette.setting("sql_time_limit_ms")  # the search keeps to Datasette's limit for SQL
 
