@@ -74,8 +74,7 @@ class FacetIndex:
         """Everything this index holds, as the named arrays kb/store.py keeps in kb_arrays."""
         found = {f"codes:{name}": codes for name, codes in self.codes.items()}
         found["topic_chunks"], found["topic_codes"] = self.topic_chunks, self.topic_codes
-        found["topic_bytes"] = topic_byte_columns(self.topic_chunks, self.topic_codes, len(self.codes["kind"]),
-                                                  len(self.values["topic"])).ravel()
+        found["topic_bytes"] = topic_byte_columns(self).ravel()
         found["facet_values"] = json.dumps(self.values, ensure_ascii=False).encode("utf-8")
         return found
 
@@ -155,10 +154,8 @@ class FacetIndex:
         if len(ids) < FEW_FOR_BYTES:
             return np.bincount(self.topic_codes_of(ids), minlength=len(self.values["topic"]))
         if self._topic_bytes is None:
-            self._topic_bytes = topic_byte_columns(self.topic_chunks, self.topic_codes, len(self.codes["kind"]),
-                                                   len(self.values["topic"]))
-        bytes_by_chunk = self._topic_bytes
-        counts = np.concatenate([np.bincount(column[ids], minlength=256) @ BYTE_BITS for column in bytes_by_chunk])
+            self._topic_bytes = topic_byte_columns(self)
+        counts = np.concatenate([np.bincount(column[ids], minlength=256) @ BYTE_BITS for column in self._topic_bytes])
         return np.concatenate([[0], counts[:len(self.values["topic"]) - 1]])
 
     def topic_codes_of(self, ids: np.ndarray) -> np.ndarray:
@@ -238,8 +235,7 @@ def grouped_codes(values: dict[str, list], codes: dict[str, np.ndarray]) -> list
     (fewest values first), each with every chunk's combined code (for combination_counts)."""
     groups: list[list[str]] = []
     for name in sorted(COLUMN_FACETS, key=lambda n: len(values[n])):
-        product = np.prod([len(values[n]) for n in groups[-1]]) if groups else None
-        if groups and product * len(values[name]) <= MAX_COMBINATIONS:
+        if groups and np.prod([len(values[n]) for n in [*groups[-1], name]]) <= MAX_COMBINATIONS:
             groups[-1].append(name)
         else:
             groups.append([name])
@@ -252,11 +248,11 @@ def grouped_codes(values: dict[str, list], codes: dict[str, np.ndarray]) -> list
     return found
 
 
-def topic_byte_columns(topic_chunks: np.ndarray, topic_codes: np.ndarray, n_chunks: int, n_values: int) -> np.ndarray:
+def topic_byte_columns(index: FacetIndex) -> np.ndarray:
     """Per byte of topic bits, that byte of every chunk: topic code c is bit (c-1) % 8 of byte
     (c-1) // 8 (FacetIndex.topic_counts)."""
-    width = max(1, (n_values + 6) // 8)
-    bit = topic_codes.astype(np.int64) - 1  # each (chunk, topic) pair once: the sum is the OR
-    where = (bit // 8) * n_chunks + topic_chunks
+    n_chunks, width = len(index.codes["kind"]), max(1, (len(index.values["topic"]) + 6) // 8)
+    bit = index.topic_codes.astype(np.int64) - 1  # each (chunk, topic) pair once: the sum is the OR
+    where = (bit // 8) * n_chunks + index.topic_chunks
     summed = np.bincount(where, weights=np.left_shift(1, bit % 8), minlength=width * n_chunks)
     return summed.astype(np.uint8).reshape(width, n_chunks)
