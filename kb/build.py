@@ -36,7 +36,7 @@ from .audio.transcribe import transcriber
 from .tfidf import Counts, build_index, chunk_lengths, count_terms, merge_counts
 from .paths import bundled
 from .topics import Topic, assign_topics, load_taxonomy
-from .vocabulary import Names, load_vocabulary, with_vocabulary
+from .vocabulary import Names, load_related_words, load_vocabulary, with_vocabulary
 
 Progress = Callable[[str], None]
 PARALLEL_FROM_CHUNKS = 5000  # below this, starting worker processes costs more than it saves
@@ -72,21 +72,22 @@ def build_kb(sources: list[str | Path], db_path: str | Path, topics_path: str | 
                             speakers)
 
 
-def load_terms(topics_path: str | Path, vocabulary_path: str | Path) -> tuple[list[Topic], list[Names]]:
-    """The taxonomy, with the vocabulary's names as aliases of their topics, and the vocabulary."""
+def load_terms(topics_path: str | Path, vocabulary_path: str | Path) -> tuple[list[Topic], list[Names], list[list[str]]]:
+    """The taxonomy, with the vocabulary's names as aliases of their topics, the vocabulary, and its
+    groups of related words."""
     taxonomy, vocabulary = load_taxonomy(topics_path), load_vocabulary(vocabulary_path)
     missing = with_vocabulary(taxonomy, vocabulary)
     if missing:
         warnings.warn(IngestWarning(f"{vocabulary_path}: names of topics that {topics_path} does not have "
                                     f"tag no passages: {', '.join(missing)}"))
-    return taxonomy, vocabulary
+    return taxonomy, vocabulary, load_related_words(vocabulary_path)
 
 
 def build_locked(sources: list[str | Path], db_path: str | Path, topics_path: str | Path,
                  vocabulary_path: str | Path, say: Progress, strict: bool = False,
                  speakers: SpeakerOptions | None = None) -> BuildSummary:
     began = time.perf_counter()
-    taxonomy, vocabulary = load_terms(topics_path, vocabulary_path)
+    taxonomy, vocabulary, related_words = load_terms(topics_path, vocabulary_path)
     skipped: list[IngestError] = []
     documents = load_sources(sources, on_file=lambda path: say(f"Reading {path}"), transcribe=transcriber(say, speakers),
                              strict=strict, on_skip=skipped.append)
@@ -112,7 +113,7 @@ def build_locked(sources: list[str | Path], db_path: str | Path, topics_path: st
     )
     with atomic_database(db_path) as db:
         write_passages(db, documents, chunks, taxonomy, chunk_lengths(counts),
-                       document_info(documents, chunks, taxonomy), vocabulary)
+                       document_info(documents, chunks, taxonomy), vocabulary, related_words)
         write_facts(db, facts)
         asked = questions(chunks)
         # Their rows are written: what is left needs only the counts, so the documents and chunks

@@ -9,7 +9,8 @@ from .query import Analysis, Corrector, Memo, query_terms
 from .reader import Reader
 from .speakers import SpeakerNames
 from .topics import matched_topics, naming_phrases
-from .vocabulary import Equivalents
+from .analysis import terms
+from .vocabulary import Equivalents, RelatedWords
 
 
 class Interpreter:
@@ -19,6 +20,7 @@ class Interpreter:
         self.correction = Corrector(reader)
         self.speakers = SpeakerNames(reader.facets.values["speaker"])
         self.equivalents = Equivalents(reader.vocabulary)
+        self.related_words = RelatedWords(reader.related_words)
         self.named = Memo(lambda text: matched_topics(text, reader.taxonomy))
 
     def analysis(self, typed: str, coverage: Callable[[Analysis], int]) -> Analysis:
@@ -38,11 +40,14 @@ class Interpreter:
         ranked_text = speaker.rest if speaker and speaker.rest else text
         named = self.named[ranked_text]
         equivalents = self.equivalents.names_of(ranked_text)
-        terms, boosts = query_terms(ranked_text, named, equivalents)
         names = [p for topic in named for p in naming_phrases(ranked_text, topic)]
         names += self.equivalents.written_in(ranked_text)
-        return Analysis(typed, ranked_text, text if text != typed else None, speaker, named, terms, boosts,
-                        equivalents, longest_names(names))
+        # a word of a name is the name's ("Defender" in "Microsoft Defender" is no "protect")
+        in_names = {t for name in names for t in terms(name)}
+        related = self.related_words.of_terms([t for t in terms(ranked_text) if t not in in_names])
+        query_terms_, boosts = query_terms(ranked_text, named, equivalents, related)
+        return Analysis(typed, ranked_text, text if text != typed else None, speaker, named, query_terms_, boosts,
+                        equivalents, related, longest_names(names))
 
 
 def longest_names(names: list[str]) -> list[str]:

@@ -142,14 +142,23 @@ def boost_speaker(scores: np.ndarray, spoken: np.ndarray) -> None:
     scores[spoken] *= SPEAKER_BOOST
 
 
-def boost_coverage(scores: np.ndarray, present: list[Postings]) -> None:
-    """Scores times 1 plus the share of the asked words (their postings) a chunk holds: passages
-    with all the words beat passages that repeat one of them (the 'coordination' factor)."""
+def boost_coverage(scores: np.ndarray, present: list[list[Postings]]) -> None:
+    """Scores times 1 plus the share of the asked words a chunk holds: passages with all the words
+    beat passages that repeat one of them (the 'coordination' factor). Each asked word is the
+    postings of the terms that hold it (itself, and its related words: vocabulary.yml's `words:`);
+    a word no chunk holds is left out."""
+    present = [postings for postings in present if postings]
     if len(present) < 2:
         return
     held = np.zeros(len(scores), dtype=np.float32)
-    for found in present:
-        held[found.chunk_ids] += 1
+    for postings in present:
+        if len(postings) == 1:
+            held[postings[0].chunk_ids] += 1
+            continue
+        has = np.zeros(len(scores), dtype=bool)  # a chunk holding the word twice over counts once
+        for found in postings:
+            has[found.chunk_ids] = True
+        held += has
     held *= COVERAGE_WEIGHT / len(present)
     held += 1
     scores *= held

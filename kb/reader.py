@@ -80,6 +80,13 @@ def check_version(conn: sqlite3.Connection, path: Path) -> None:
                           f"this one reads {SCHEMA_VERSION}); run 'kb build' again")
 
 
+def read_related_words(conn: sqlite3.Connection) -> list[list[str]]:
+    """vocabulary.yml's `words:` groups as built (none in a kb.db built before they were kept)."""
+    if not conn.execute("select 1 from sqlite_master where name = 'related_words'").fetchone():
+        return []
+    return [json.loads(words) for (words,) in conn.execute("select words from related_words order by id")]
+
+
 class Reader:
     """A read-only kb.db with its postings loaded term by term on demand and kept."""
 
@@ -94,6 +101,7 @@ class Reader:
             self.n_chunks = self.conn.execute("select coalesce(max(id), 0) from chunks").fetchone()[0]
             self.taxonomy = self.load_taxonomy()
             self.vocabulary = self.load_vocabulary()
+            self.related_words = read_related_words(self.conn)
             arrays = self.load_arrays()
             self.lengths, self.questions = arrays["lengths"], arrays["questions"].astype(bool)
             self.facets = FacetIndex(self.conn, self.n_chunks, arrays)

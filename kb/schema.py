@@ -45,6 +45,7 @@ TABLES = {
     "words": dict(columns={"id": int, "chunk_id": int, "word": str, "start": float, "end": float,
                            "confidence": float, "speaker": str}, pk="id", foreign_keys=[("chunk_id", "chunks", "id")]),
     "vocabulary": dict(columns={"id": int, "name": str, "names": str, "history": str, "topic": str}, pk="id"),
+    "related_words": dict(columns={"id": int, "words": str}, pk="id"),  # vocabulary.yml's `words:` groups
     "facts": dict(columns={
         "id": int, "document_id": str, "chunk_id": int, "heading": str, "subject": str, "value": float,
         "unit": str, "currency": str, "qualifier": str, "figure": str, "date": str, "sentence": str, "url": str,

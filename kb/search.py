@@ -106,7 +106,8 @@ class Searcher:
         scores = ranking.weighted(ranking.bm25(self.size, found, analysis.boosts), self.weights)
         ranking.boost_topics(scores, [self.facets.chunks_with_topic(t.name) for t in analysis.named])
         asked = asked_terms(analysis.terms, analysis.boosts)
-        ranking.boost_coverage(scores, [found[t] for t in asked if t in found])
+        ranking.boost_coverage(scores, [[found[t] for t in (word, *analysis.related.get(word, ())) if t in found]
+                                        for word in asked])
         ranking.answer_questions(scores, self.asking)
         return scores
 

@@ -63,7 +63,7 @@ def atomic_database(path: str | Path) -> Iterator[sqlite_utils.Database]:
 
 def write_passages(db: sqlite_utils.Database, documents: list[Document], chunks: list[Chunk],
                    topics: list[Topic], term_counts: list[int], doc_info: dict[str, dict],
-                   vocabulary: list[Names] = ()) -> None:
+                   vocabulary: list[Names] = (), related_words: list[list[str]] = ()) -> None:
     """Documents, chunks and what hangs off them: every table but the TF-IDF ones."""
     ensure_tables(db)  # indexes after the rows: building one at the end is quicker than keeping it up
     names = {t.id: t.name for t in topics}  # JSON columns hold names: readable in facets and exports
@@ -79,6 +79,8 @@ def write_passages(db: sqlite_utils.Database, documents: list[Document], chunks:
         bulk_insert(db, "words", word_rows(chunks))
         bulk_insert(db, "vocabulary", ((n, entry.names[0], json.dumps(entry.names, ensure_ascii=False), entry.history,
                                         entry.topic) for n, entry in enumerate(vocabulary, 1)))
+        bulk_insert(db, "related_words", ((n, json.dumps(group, ensure_ascii=False))
+                                          for n, group in enumerate(related_words, 1)))
         db["kb_meta"].insert_all([
             {"key": "schema_version", "value": str(SCHEMA_VERSION)},
             {"key": "chunk_count", "value": str(len(chunks))},

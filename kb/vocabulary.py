@@ -1,6 +1,11 @@
 """The vocabulary (vocabulary.yml): names that mean the same thing, such as a product's old and new
 names, its acronym and how it is said aloud. A query naming any of them also finds passages using
-the others, which count as the words asked; names given a topic also tag passages with it."""
+the others, which count as the words asked; names given a topic also tag passages with it.
+
+Its `words:` groups are looser: everyday words a user types for the words the corpus uses
+("warning" for "alert", "charity" for "nonprofit"). A query's word brings the others of its group
+at a lower weight (kb/query.py), and a passage holding one of them covers that word, but only a
+word the user typed makes a passage a match."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -52,6 +57,70 @@ def vocabulary_from_entries(entries: list, where: str = "vocabulary") -> list[Na
         topic = str(entry["topic"]).strip() if entry.get("topic") else None
         found.append(Names(names, str(entry.get("history") or ""), topic))
     return found
+
+
+def load_related_words(path: str | Path) -> list[list[str]]:
+    """The `words:` groups of vocabulary.yml (none when it has no such key)."""
+    path = Path(path)
+    entries = read_entries(path, "words", VocabularyError, "vocabulary")
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        raise VocabularyError(f"{path}: expected 'words:' to be a list of word groups")
+    return related_from_entries(entries, str(path))
+
+
+def related_from_entries(entries: list, where: str = "vocabulary") -> list[list[str]]:
+    groups, owners = [], {}
+    for number, entry in enumerate(entries, 1):
+        if not isinstance(entry, list) or not all(isinstance(w, str) for w in entry):
+            raise VocabularyError(f"{where}: word group number {number} is not a list of words")
+        words = [w.strip() for w in entry if w.strip()]
+        if len(words) < 2:
+            raise VocabularyError(f"{where}: word group number {number} needs at least two words, not {words}")
+        for word in words:
+            if group_term(word) is None:
+                raise VocabularyError(f"{where}: word group number {number}: {word!r} is not one or two words "
+                                      "that the index keeps (it keeps no stop words, such as 'show')")
+            key = " ".join(word.lower().split())
+            if key in owners and owners[key] != number:
+                raise VocabularyError(f"{where}: {word!r} is in word group {owners[key]} and word group {number}: "
+                                      "a word may be in one group only")
+            owners[key] = number
+        groups.append(words)
+    return groups
+
+
+def group_term(word: str) -> str | None:
+    """The one index term a group's word stands for: a word's stem (a hyphenated word's joined
+    form: "non-profit" is "nonprofit"), or the pair of two words, as the index pairs them across
+    stop words ("work from home" is "work home"); None for more, or where a word of its own is a
+    stop word, which the index does not keep ("trade show")."""
+    stems = []
+    for part in word.split():
+        found = terms(part.replace("-", "")) if "-" in part else terms(part)
+        if len(found) > 1:
+            return None
+        stems.append(found[0] if found else None)
+    kept = [s for s in stems if s]
+    if not stems or stems[0] is None or stems[-1] is None or len(kept) > 2:
+        return None
+    return " ".join(kept)
+
+
+class RelatedWords:
+    """Each index term's related terms: the others of its `words:` group."""
+
+    def __init__(self, groups: list[list[str]]):
+        self.of: dict[str, tuple[str, ...]] = {}
+        for group in groups:
+            group_terms = list(dict.fromkeys(t for t in map(group_term, group) if t))
+            for term in group_terms:
+                self.of[term] = tuple(t for t in group_terms if t != term)
+
+    def of_terms(self, query_terms: list[str]) -> dict[str, tuple[str, ...]]:
+        """The query's terms that have related terms, with them."""
+        return {t: self.of[t] for t in dict.fromkeys(query_terms) if t in self.of}
 
 
 def with_vocabulary(topics: list[Topic], vocabulary: list[Names]) -> list[str]:

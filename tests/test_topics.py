@@ -68,7 +68,7 @@ def test_british_and_american_spellings_match_alike(topics):
 def test_an_old_name_inside_another_products_name_is_not_a_mention():
     # "Microsoft 365 Business" (vocabulary.yml) was Business Premium's name until 2020, and is also the
     # start of "Microsoft 365 Business Voice": the Business Voice episodes were tagged Business Premium
-    topics, _ = load_terms(TOPICS, TOPICS.with_name("vocabulary.yml"))
+    topics, _, _ = load_terms(TOPICS, TOPICS.with_name("vocabulary.yml"))
     assert assign_topics("Microsoft 365 Business Voice is available in Australia now.", topics) == ["business-voice"]
     assert "microsoft-365-business-premium" in assign_topics("Microsoft 365 Business customers get Intune.", topics)
     both = assign_topics("Microsoft 365 Business Voice, and Business Premium for security.", topics)
