@@ -36,6 +36,7 @@ from .audio.transcribe import transcriber
 from .tfidf import Counts, build_index, chunk_lengths, count_terms, merge_counts
 from .paths import bundled
 from .topics import Topic, assign_topics, load_taxonomy
+from .turns import guess_unknown_speakers
 from .vocabulary import Names, load_related_words, load_vocabulary, with_vocabulary
 
 Progress = Callable[[str], None]
@@ -96,6 +97,7 @@ def build_locked(sources: list[str | Path], db_path: str | Path, topics_path: st
         say(offer)
     say(f"Chunking {len(documents)} documents")
     chunks = chunk_documents(documents)
+    guess_unknown_speakers(chunks)
     if not chunks:
         raise IngestError("no text to index: the posts found have titles but no body",
                           ", ".join(str(s) for s in sources))

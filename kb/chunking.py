@@ -33,6 +33,7 @@ class Chunk:
     words: list | None = field(default=None, repr=False)  # the turn's Word timestamps for this piece
     cites: list[int] = field(default_factory=list)  # reference numbers its text cited (taken out of the text)
     title: str | None = None  # the document's title, indexed with the first chunk's words (not shown)
+    likely_speaker: str | None = None  # who an "Unknown Speaker" turn probably is (kb/turns.py)
 
     @property
     def word_count(self) -> int:

@@ -26,9 +26,15 @@ def search_notes(found: dict) -> list[str]:
     return notes
 
 
+def speaker_shown(r: dict) -> str | None:
+    """The speaker as labelled, with who an "Unknown Speaker" turn probably is."""
+    likely = r.get("likely_speaker")
+    return f"{r['speaker']} (probably {likely})" if likely else r["speaker"]
+
+
 def format_result(rank: int, r: dict, stems: set[str]) -> str:
     season = f"S{r['season']} " if r.get("season") is not None else ""
-    where = [f"{season}Episode {r['episode']}" if r["episode"] else None, r["speaker"],
+    where = [f"{season}Episode {r['episode']}" if r["episode"] else None, speaker_shown(r),
              (("~" if r["start_estimated"] else "") + r["time"]) if r["time"] else None,
              r["heading"] if not r["speaker"] else None]
     head = click.style(f"{rank}. {r['title']}", bold=True)

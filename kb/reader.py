@@ -81,10 +81,13 @@ def check_version(conn: sqlite3.Connection, path: Path) -> None:
 
 
 def read_related_words(conn: sqlite3.Connection) -> list[list[str]]:
-    """vocabulary.yml's `words:` groups as built (none in a kb.db built before they were kept)."""
-    if not conn.execute("select 1 from sqlite_master where name = 'related_words'").fetchone():
-        return []
+    """vocabulary.yml's `words:` groups as built."""
     return [json.loads(words) for (words,) in conn.execute("select words from related_words order by id")]
+
+
+def likely_speakers(blob: bytes) -> dict[str, np.ndarray]:
+    """speaker -> the ids of the unknown turns they probably spoke (kb/turns.py)."""
+    return {speaker: np.array(ids, dtype=np.int64) for speaker, ids in json.loads(blob).items()}
 
 
 class Reader:
@@ -104,6 +107,7 @@ class Reader:
             self.related_words = read_related_words(self.conn)
             arrays = self.load_arrays()
             self.lengths, self.questions = arrays["lengths"], arrays["questions"].astype(bool)
+            self.likely_speakers = likely_speakers(arrays["likely_speakers"])
             self.facets = FacetIndex(self.conn, self.n_chunks, arrays)
         except sqlite3.DatabaseError as exc:
             raise SearchError(f"{self.path}: not a kb.db built by 'kb build' ({exc})") from None

@@ -3,7 +3,7 @@ Bump SCHEMA_VERSION when a table changes, so that a reader refuses a kb.db built
 version with a message to rebuild, instead of failing on a missing column."""
 from __future__ import annotations
 
-SCHEMA_VERSION = 10  # 10: chunk_topics keyed by topic; 9: kb_arrays "questions"; 8: chunk_keywords a row a passage
+SCHEMA_VERSION = 11  # 11: chunks.likely_speaker, related_words; 10: chunk_topics keyed by topic; 9: kb_arrays "questions"; 8: chunk_keywords a row a passage
 # What a chunk can be (chunks.kind), in the order facets list them.
 CHUNK_KINDS = ("show_notes", "transcript", "section", "bullet", "table", "references", "resources", "boilerplate")
 TABLES = {
@@ -23,7 +23,7 @@ TABLES = {
         "id": int, "document_id": str, "kind": str, "ordinal": int, "heading": str, "speaker": str,
         "start": float, "end": float, "start_estimated": int, "time": str, "text": str,
         "word_count": int, "term_count": int, "topics": str, "url": str, "chapter_id": int, "chapter": str,
-        "cites": str,
+        "cites": str, "likely_speaker": str,
     }, pk="id", foreign_keys=[("document_id", "documents", "id"), ("chapter_id", "chapters", "id")]),
     "resources": dict(columns={
         "id": int, "document_id": str, "ordinal": int, "kind": str, "label": str, "url": str,

@@ -128,6 +128,7 @@ class Searcher:
         by_speaker = False
         if analysis.speaker is not None:
             spoken = self.facets.mask(Filters(speaker=(analysis.speaker.name,)), self.reader.n_chunks)
+            spoken[self.reader.likely_speakers.get(analysis.speaker.name, [])] = True  # "Unknown Speaker" turns of theirs
             by_speaker = bool((matched & spoken).any())
             ranking.boost_speaker(scores, spoken)
             matched = self.matching.matches(analysis, scores)

@@ -84,7 +84,7 @@ def result(row: sqlite3.Row, score: float, stems: set[str]) -> dict:
         "chunk_id": row["id"], "document_id": row["document_id"], "title": row["title"],
         "episode": row["episode"], "show": row["show"], "season": row["season"],
         "kind": row["kind"], "heading": row["heading"],
-        "speaker": row["speaker"], "start": row["start"], "end": row["end"],
+        "speaker": row["speaker"], "likely_speaker": row["likely_speaker"], "start": row["start"], "end": row["end"],
         "start_estimated": bool(row["start_estimated"]), "time": mmss(row["start"]),
         "score": round(score, 4), "topics": json.loads(row["topics"] or "[]"), "url": row["url"],
         "chapter": row["chapter"],

@@ -115,11 +115,20 @@ def write_start_arrays(db: sqlite_utils.Database, index: TfidfIndex, asked: np.n
     lengths, vector_lengths = np.zeros(n_chunks + 1, dtype="<f4"), np.ones(n_chunks + 1, dtype="<f4")
     lengths[1:], vector_lengths[1:] = index.term_counts, index.vector_lengths
     arrays = {"lengths": lengths, "vector_lengths": vector_lengths, "questions": asked,
-              **FacetIndex(db.conn, n_chunks).to_arrays()}
+              "likely_speakers": likely_speaker_ids(db), **FacetIndex(db.conn, n_chunks).to_arrays()}
     with db.conn:
         bulk_insert(db, "kb_arrays", ((name, "bytes" if isinstance(a, bytes) else a.dtype.newbyteorder("<").str,
                                        a if isinstance(a, bytes) else np.ascontiguousarray(a, a.dtype.newbyteorder("<")).tobytes())
                                       for name, a in arrays.items()))
+
+
+def likely_speaker_ids(db: sqlite_utils.Database) -> bytes:
+    """{speaker: [chunk ids]} of the unknown turns each named speaker probably spoke, as JSON: a
+    search naming the speaker counts them as theirs without reading the chunks table."""
+    found: dict[str, list[int]] = {}
+    for chunk_id, speaker in db.execute("select id, likely_speaker from chunks where likely_speaker is not null"):
+        found.setdefault(speaker, []).append(chunk_id)
+    return json.dumps(found, ensure_ascii=False).encode()
 
 
 def questions(chunks: list[Chunk]) -> np.ndarray:
@@ -163,7 +172,7 @@ def chunk_rows(chunks: list[Chunk], term_counts: list[int], names: dict[str, str
         yield (chunk_id, c.document_id, c.kind, c.ordinal, c.heading, c.speaker, c.start, c.end,
                int(c.start_estimated), mmss(c.start), c.text, c.word_count, n_terms,
                json.dumps([names[t] for t in c.topics], ensure_ascii=False), c.url, *chapter,
-               json.dumps(c.cites) if c.cites else None)
+               json.dumps(c.cites) if c.cites else None, c.likely_speaker)
 
 
 def word_rows(chunks: list[Chunk]) -> Iterator[tuple]:

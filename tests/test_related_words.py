@@ -88,15 +88,9 @@ def test_a_word_of_a_product_name_brings_no_related_words(kb):
     assert kb.analyse("defend the office").related == {"defend": ("protect", "safeguard")}
 
 
-def test_the_groups_are_in_kb_db_and_an_older_kb_db_still_opens(kb, tmp_path):
-    path = kb.reader.path
-    rows = sqlite3.connect(path).execute("select words from related_words order by id").fetchall()
+def test_the_groups_are_in_kb_db(kb):
+    rows = sqlite3.connect(kb.reader.path).execute("select words from related_words order by id").fetchall()
     assert len(rows) == len(load_related_words(VOCABULARY)) and rows[0][0] == '["alert", "warning", "notification"]'
-    older = tmp_path / "older.db"
-    older.write_bytes(path.read_bytes())
-    with sqlite3.connect(older) as conn:
-        conn.execute("drop table related_words")
-    assert Searcher(older).analyse("security warnings").related == {}
 
 
 def test_the_bundled_groups_cover_the_field():
