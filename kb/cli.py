@@ -344,11 +344,12 @@ def serve(db, port, host, metadata):
         click.echo(f"{db} not found: building it from the bundled corpus first", err=True)
         run_build([str(bundled("corpus"))], db, None, silent=False)
     check_servable(db)
-    meta_path = metadata_for(db, metadata or str(bundled("metadata.yml")))
+    meta_path = metadata or str(bundled("metadata.yml"))
+    meta = metadata_for(db, meta_path)
     click.echo(f"Serving {db} at http://{host}:{port}/ (Ctrl+C stops it)", err=True)
     from .datasette_main import serve_datasette  # in this process: a second interpreter costs 0.1 s
 
-    serve_datasette(["serve", "-i", db, "-m", meta_path, "-p", str(port), "-h", host])
+    serve_datasette(["serve", "-i", db, "-m", meta_path, "-p", str(port), "-h", host], metadata=meta)
 
 
 if __name__ == "__main__":

@@ -68,15 +68,21 @@ def csrf_secret(length: int) -> str:
     return secrets.token_urlsafe(length)[:length]
 
 
-def serve_datasette(arguments: list[str] | None = None) -> None:
-    """Datasette's command line with these arguments (else the process's); exits when it is done."""
+def serve_datasette(arguments: list[str] | None = None, metadata: dict | None = None) -> None:
+    """Datasette's command line with these arguments (else the process's); exits when it is done.
+    `metadata`: the `-m` file as kb read it (renamed for the database), which Datasette then uses
+    instead of parsing the file again (its YAML loader took 50 ms of the start)."""
     import asgi_csrf
     import datasette.vendored as vendored
 
     if PINT not in sys.modules:
         sys.modules[PINT] = vendored.pint = PintStandIn(PINT)
     asgi_csrf.make_secret = csrf_secret
-    from datasette.cli import cli
+    import datasette.cli  # after the stand-in: it imports datasette.app, which imports pint
+
+    if metadata is not None:
+        datasette.cli.parse_metadata = lambda content: metadata
+    cli = datasette.cli.cli
 
     cli.main(args=arguments, prog_name="datasette")
 

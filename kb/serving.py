@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import errno
 import json
-import os
 import socket
 import sqlite3
-import tempfile
 from contextlib import closing
 from pathlib import Path
 
@@ -17,6 +15,9 @@ import click
 def check_port(host: str, port: int) -> None:
     """A clear error before Datasette starts when the port is taken (uvicorn's own is a traceback)."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # as uvicorn binds: a port whose last server has just stopped (its connections in
+        # TIME_WAIT) is free to listen on again, and a port another server listens on is not
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:
@@ -42,7 +43,7 @@ def read_metadata(path: str) -> dict:
 
     try:
         text = Path(path).read_text(encoding="utf-8")
-        data = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
+        data = json.loads(text) if path.endswith(".json") else yaml_data(text)
     except json.JSONDecodeError as exc:
         raise click.ClickException(f"{path}, line {exc.lineno}: not valid JSON ({exc.msg})") from None
     except UnicodeDecodeError:
@@ -61,16 +62,24 @@ def read_metadata(path: str) -> dict:
     return data
 
 
-def metadata_for(db: str, metadata_path: str) -> str:
-    """metadata.yml describes the database 'kb'; another file name needs its key renamed."""
+def yaml_data(text: str):
+    """YAML read by libyaml where PyYAML has it (its pure-Python loader took 50 ms of kb serve's
+    start); a file that is not valid YAML is read again by the pure-Python loader, whose message
+    says what it found ("expected ',' or ']', but got ':'")."""
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return yaml.safe_load(text)
+
+
+def metadata_for(db: str, metadata_path: str) -> dict:
+    """The metadata Datasette is given: metadata.yml describes the database 'kb', so another file
+    name gets its key renamed."""
     name = Path(db).stem
     data = read_metadata(metadata_path)
-    if name == "kb":
-        return metadata_path
     databases = data.get("databases", {})
-    if "kb" in databases:
+    if "kb" in databases and name != "kb":
         databases[name] = databases.pop("kb")
-    fd, path = tempfile.mkstemp(prefix="kb-metadata-", suffix=".json")
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f)
-    return path
+    return data

@@ -180,16 +180,53 @@ def test_search_kb_db_of_another_version(runner, corpus_db, tmp_path):
 
 def test_serve_builds_missing_db_then_runs_datasette(runner, tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setattr(datasette_main, "serve_datasette", calls.append)
+    monkeypatch.setattr(datasette_main, "serve_datasette", lambda arguments, metadata: calls.append((arguments, metadata)))
     db = tmp_path / "my.db"
     result = runner.invoke(cli, ["serve", "--db", str(db), "--port", "8123"])
     assert result.exit_code == 0, result.output
     assert db.exists()
-    command = calls[0]
+    command, metadata = calls[0]
     assert command[:3] == ["serve", "-i", str(db)]
     assert command[command.index("-p") + 1] == "8123"
-    metadata = json.loads(open(command[command.index("-m") + 1]).read())
     assert "my" in metadata["databases"] and "kb" not in metadata["databases"]
+
+
+def test_datasette_is_given_the_metadata_as_kb_read_it(corpus_db, tmp_path, monkeypatch, capsys):
+    # Datasette would parse metadata.yml a second time, with PyYAML's pure-Python loader (50 ms of
+    # kb serve's start); kb hands it what it read, renamed for the database's name
+    import datasette.cli
+    monkeypatch.setattr(datasette.cli, "parse_metadata", datasette.cli.parse_metadata)  # put back afterwards
+    path = tmp_path / "metadata.yml"
+    path.write_text("title: As the file says\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as stopped:
+        datasette_main.serve_datasette(["serve", "-i", str(corpus_db), "-m", str(path), "--get", "/-/metadata.json"],
+                                       metadata={"title": "As kb read it"})
+    assert stopped.value.code == 0
+    assert json.loads(capsys.readouterr().out)["title"] == "As kb read it"
+
+
+def test_a_port_whose_last_server_just_stopped_is_free_again():
+    # check_port binds as uvicorn does: connections of a stopped server left in TIME_WAIT do not
+    # make "port 8001 is in use" (a restart of kb serve said so for a minute)
+    import socket
+    from click import ClickException
+    from kb.serving import check_port
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", 0))
+        port = server.getsockname()[1]
+        server.listen()
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = server.accept()
+        accepted.close()  # the server's side closes first: its end of the connection waits in TIME_WAIT
+        client.close()
+    check_port("127.0.0.1", port)  # no ClickException
+    with socket.socket() as other:  # a server listening there is another matter
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        other.bind(("127.0.0.1", port))
+        other.listen()
+        with pytest.raises(ClickException, match=f"port {port} is in use"):
+            check_port("127.0.0.1", port)
 
 
 def test_datasette_makes_its_unit_registry_only_when_units_are_used():
@@ -219,7 +256,7 @@ def test_search_command_loads_no_build_libraries(corpus_db):
 
 
 def test_serve_what_datasette_cannot_serve_is_one_error_line(runner, corpus_db, tmp_path, monkeypatch):
-    monkeypatch.setattr(datasette_main, "serve_datasette", lambda arguments: pytest.fail("must not start Datasette"))
+    monkeypatch.setattr(datasette_main, "serve_datasette", lambda arguments, metadata: pytest.fail("must not start Datasette"))
     text = tmp_path / "afile.txt"
     text.write_text("hi\n")
     bad_meta = tmp_path / "bad-meta.yml"
@@ -243,7 +280,7 @@ def test_serve_what_datasette_cannot_serve_is_one_error_line(runner, corpus_db, 
 
 def test_serve_on_a_port_in_use_says_so(runner, corpus_db, monkeypatch):
     import socket
-    monkeypatch.setattr(datasette_main, "serve_datasette", lambda arguments: pytest.fail("must not start Datasette"))
+    monkeypatch.setattr(datasette_main, "serve_datasette", lambda arguments, metadata: pytest.fail("must not start Datasette"))
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
