@@ -69,6 +69,9 @@ def cli():
 @db_option("Database to write")
 @click.option("--topics", "topics_path", type=click.Path(dir_okay=False),
               help="Taxonomy YAML  [default: topics.yml here, else the bundled one]")
+@click.option("--vocabulary", "vocabulary_path", type=click.Path(dir_okay=False),
+              help="Names and word groups YAML (renames, acronyms, everyday words)  "
+                   "[default: vocabulary.yml here, else the bundled one]")
 @click.option("--strict", is_flag=True,
               help="Stop at the first source that cannot be read, leaving kb.db as it was  "
                    "[default: skip it with a warning and build the rest]")
@@ -80,20 +83,21 @@ def cli():
               help="A folder of voice samples named after their speakers (Brenton.wav, Susan Smith.mp3): "
                    "the audio's speakers that match one are named")
 @silent_option
-def build(sources, db, topics_path, strict, speaker_count, voices, silent):
+def build(sources, db, topics_path, vocabulary_path, strict, speaker_count, voices, silent):
     """Build kb.db from sources (files, folders or URLs; default: the bundled corpus/).
 
     Example: kb build corpus/ feed.xml --db kb.db --voices voices/
     """
     defaulted = click.get_current_context().get_parameter_source("speaker_count") is click.core.ParameterSource.DEFAULT
     speakers = audio_speakers(speaker_count, voices, optional=defaulted)
-    summary = run_build(list(sources) or [str(bundled("corpus"))], db, topics_path, silent, strict, speakers)
+    summary = run_build(list(sources) or [str(bundled("corpus"))], db, topics_path, silent, strict, speakers,
+                        vocabulary_path)
     if not silent:
         click.echo(f"Built {db}: {summary}")
 
 
 def run_build(sources: list[str], db: str, topics_path: str | None, silent: bool,
-              strict: bool = False, speakers=None) -> BuildSummary:
+              strict: bool = False, speakers=None, vocabulary_path: str | None = None) -> BuildSummary:
     """build_kb with progress and warnings on stderr, and its errors as clean CLI errors."""
     from .build import build_kb  # here: it loads scipy and the parsers, which searching never needs
 
@@ -104,7 +108,7 @@ def run_build(sources: list[str], db: str, topics_path: str | None, silent: bool
         warnings.simplefilter("always", IngestWarning)
         try:
             summary = build_kb(sources, db, topics_path or bundled("topics.yml"), progress, strict=strict,
-                               speakers=speakers)
+                               speakers=speakers, vocabulary_path=vocabulary_path)
         except KBError as exc:
             raise click.ClickException(f"{exc}\n{kept}")
         except OSError as exc:  # the database folder is missing, read-only or full

@@ -35,6 +35,8 @@ def load_vocabulary(path: str | Path) -> list[Names]:
     """Read and check vocabulary.yml; errors name the file and the entry."""
     path = Path(path)
     entries = read_entries(path, "names", VocabularyError, "vocabulary")
+    if entries is None and read_entries(path, "words", VocabularyError, "vocabulary") is not None:
+        return []  # a file of word groups only
     if not isinstance(entries, list):
         raise VocabularyError(f"{path}: expected a 'names:' list of entries")
     return vocabulary_from_entries(entries, str(path))

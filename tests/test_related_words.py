@@ -126,3 +126,19 @@ def test_a_words_key_that_is_not_a_list_is_an_error(tmp_path):
     with pytest.raises(VocabularyError) as exc:
         load_related_words(path)
     assert str(exc.value) == f"{path}: expected 'words:' to be a list of word groups"
+
+
+def test_kb_build_reads_the_vocabulary_given(tmp_path):
+    from click.testing import CliRunner
+    from kb.cli import cli
+    dump = tmp_path / "dump.txt"
+    dump.write_text(DUMP, encoding="utf-8")
+    own = tmp_path / "mine.yml"
+    own.write_text("names:\n  - names: [Partner Center, PC portal]\nwords:\n  - [habit, routine]\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", str(dump), "--db", str(tmp_path / "kb.db"), "--vocabulary", str(own), "--silent"])
+    assert result.exit_code == 0, result.output
+    assert Searcher(tmp_path / "kb.db").reader.related_words == [["habit", "routine"]]
+    own.write_text("words:\n  - [habit]\n", encoding="utf-8")  # a file of word groups only is a vocabulary too
+    result = CliRunner().invoke(cli, ["build", str(dump), "--db", str(tmp_path / "kb.db"), "--vocabulary", str(own), "--silent"])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {own}: word group number 1 needs at least two words, not ['habit']\n")
