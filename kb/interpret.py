@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Callable
 
+from .analysis import terms
 from .query import Analysis, Corrector, Memo, query_terms
 from .reader import Reader
 from .speakers import SpeakerNames
 from .topics import matched_topics, naming_phrases
-from .analysis import terms
 from .vocabulary import Equivalents, RelatedWords
 
 

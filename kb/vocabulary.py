@@ -81,10 +81,10 @@ def related_from_entries(entries: list, where: str = "vocabulary") -> list[list[
         if len(words) < 2:
             raise VocabularyError(f"{where}: word group number {number} needs at least two words, not {words}")
         for word in words:
-            if group_term(word) is None:
+            key = group_term(word)  # "licence" and "license" are one word to the index
+            if key is None:
                 raise VocabularyError(f"{where}: word group number {number}: {word!r} is not one or two words "
                                       "that the index keeps (it keeps no stop words, such as 'show')")
-            key = " ".join(word.lower().split())
             if key in owners and owners[key] != number:
                 raise VocabularyError(f"{where}: {word!r} is in word group {owners[key]} and word group {number}: "
                                       "a word may be in one group only")

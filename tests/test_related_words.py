@@ -106,6 +106,8 @@ def test_the_bundled_groups_cover_the_field():
     ([["alert"]], "vocabulary: word group number 1 needs at least two words, not ['alert']"),
     ([["alert", "warning"], ["Warning", "caution"]],
      "vocabulary: 'Warning' is in word group 1 and word group 2: a word may be in one group only"),
+    ([["licence", "seat"], ["license", "subscription"]],  # one word to the index: one stem
+     "vocabulary: 'license' is in word group 1 and word group 2: a word may be in one group only"),
     ([["trade show", "conference"]],
      "vocabulary: word group number 1: 'trade show' is not one or two words that the index keeps "
      "(it keeps no stop words, such as 'show')"),
